@@ -1,0 +1,72 @@
+"""Fixtures shared by every app's tests, including the headless-browser ones."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+ARTIFACTS = Path(__file__).parent / "test-artifacts"
+AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+# Playwright's sync API runs an event loop in the test thread; the live server's ORM calls are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache holds rate limits and cached pages; no test should see another's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe is injected as a script, which the site's nonce-only CSP would otherwise block.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(name):
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def axe(page):
+    """Run axe-core on the current page and return its serious and critical violations."""
+
+    def scan():
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return scan

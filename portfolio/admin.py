@@ -1,0 +1,59 @@
+from django.contrib import admin
+
+from portfolio.cache import bump_content_version
+from portfolio.models import FocusArea, SiteProfile, SocialLink
+
+admin.site.site_header = "Portfolio admin"
+admin.site.site_title = "Portfolio admin"
+admin.site.index_title = "Your site"
+
+
+@admin.register(SiteProfile)
+class SiteProfileAdmin(admin.ModelAdmin):
+    list_display = ["owner_name", "headline", "contact_email", "updated_at"]
+    fieldsets = [
+        ("Who you are", {"fields": ["owner_name", "avatar", "avatar_alt"]}),
+        ("Home page", {"fields": ["headline", "intro", "tagline", "connect_text"]}),
+        ("Contact", {"fields": ["contact_email", "acknowledge_visitors"]}),
+        ("Search engines and link previews", {"fields": ["meta_description"]}),
+    ]
+    view_on_site = True
+
+    # One profile: it can be edited, never duplicated or deleted.
+    def has_add_permission(self, request):
+        return not SiteProfile.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderedVisibleAdmin(admin.ModelAdmin):
+    list_editable = ["order", "is_visible"]
+    list_filter = ["is_visible"]
+    actions = ["show_selected", "hide_selected"]
+
+    @admin.action(description="Show selected on the site")
+    def show_selected(self, request, queryset):
+        queryset.update(is_visible=True)
+        bump_content_version()  # update() sends no save signal
+
+    @admin.action(description="Hide selected from the site")
+    def hide_selected(self, request, queryset):
+        queryset.update(is_visible=False)
+        bump_content_version()  # update() sends no save signal
+
+    def view_on_site(self, obj):
+        return "/"
+
+
+@admin.register(FocusArea)
+class FocusAreaAdmin(OrderedVisibleAdmin):
+    list_display = ["title", "order", "is_visible"]
+    search_fields = ["title", "description"]
+
+
+@admin.register(SocialLink)
+class SocialLinkAdmin(OrderedVisibleAdmin):
+    list_display = ["label", "kind", "url", "order", "is_visible"]
+    list_filter = ["kind", "is_visible"]
+    search_fields = ["label", "url"]

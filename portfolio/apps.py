@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+
+class PortfolioConfig(AppConfig):
+    name = "portfolio"
+    verbose_name = "Site & home page"
+
+    def ready(self):
+        from portfolio.cache import content_changed
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(content_changed, dispatch_uid=f"content-version-{signal!r}")

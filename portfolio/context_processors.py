@@ -1,0 +1,18 @@
+from django.conf import settings
+
+from portfolio.models import SiteProfile, SocialLink
+
+
+def site(request):
+    """What every page's header, footer and meta tags need: two small queries, whatever the page."""
+    links = list(SocialLink.objects.filter(is_visible=True))
+    match = getattr(request, "resolver_match", None)
+    return {
+        "site_profile": SiteProfile.load(),
+        "social_links": links,
+        "booking_link": next((link for link in links if link.kind == SocialLink.Kind.BOOKING), None),
+        "site_url": settings.SITE_URL,
+        # The app a page belongs to marks its nav link as the current one.
+        "nav_section": (match.app_name or match.url_name) if match else "",
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+    }

@@ -1,0 +1,118 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+
+
+def validate_link(value):
+    """Allow web links, mailto: and site paths only, so no `javascript:` URL reaches a page."""
+    if value.startswith("/") and not value.startswith("//"):
+        return  # a path on this site, such as /contact/book/
+    if value.startswith("mailto:"):
+        EmailValidator(message="Enter a valid email address after mailto:.")(value.removeprefix("mailto:"))
+    else:
+        URLValidator(schemes=["http", "https"], message="Enter a full http:// or https:// address.")(value)
+
+
+class SiteProfile(models.Model):
+    """The owner's identity and home-page copy. The database allows exactly one row."""
+
+    owner_name = models.CharField(max_length=120, help_text="Your name, as shown in the header and page titles.")
+    headline = models.CharField(max_length=200, help_text="The big line at the top of the home page.")
+    intro = models.TextField(help_text="One or two sentences under the headline.")
+    tagline = models.CharField(
+        max_length=200, blank=True, help_text="A short line under the intro, e.g. what visitors find here."
+    )
+    connect_text = models.TextField(
+        blank=True, help_text="The invitation in the home page's Connect section, above the contact buttons."
+    )
+    contact_email = models.EmailField(help_text="Where contact messages and intro-call requests are emailed.")
+    acknowledge_visitors = models.BooleanField(
+        default=True, help_text="Send visitors a short confirmation email when they write or book a call."
+    )
+    avatar = models.ImageField(upload_to="profile/", blank=True, help_text="A square photo works best (400×400 px).")
+    avatar_alt = models.CharField(max_length=200, blank=True, help_text="Describe the photo for screen readers.")
+    meta_description = models.CharField(
+        max_length=300, help_text="The summary search engines and link previews show (about 155 characters)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "site profile"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="site_profile_single_row")]
+
+    def __str__(self):
+        return self.owner_name
+
+    def save(self, *args, **kwargs):
+        # The first and only row always takes id 1; the check constraint refuses any other.
+        if self.pk is None and not SiteProfile.objects.exists():
+            self.pk = 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("home")
+
+    @classmethod
+    def load(cls):
+        """The profile, or None before the owner (or seed_demo) has created it."""
+        return cls.objects.filter(pk=1).first()
+
+
+class OrderedVisible(models.Model):
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    is_visible = models.BooleanField(default=True, help_text="Untick to hide it from the site without deleting it.")
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+
+class FocusArea(OrderedVisible):
+    """A card in the home page's "What I work on" section."""
+
+    title = models.CharField(max_length=80, unique=True, help_text="A short name, e.g. “Distributed Storage”.")
+    description = models.TextField(max_length=400, help_text="One or two sentences about this area.")
+
+    class Meta(OrderedVisible.Meta):
+        verbose_name = "focus area"
+
+    def __str__(self):
+        return self.title
+
+
+class SocialLink(OrderedVisible):
+    """A "Find me" link, shown on the home page and in the footer."""
+
+    class Kind(models.TextChoices):
+        GITHUB = "github", "GitHub"
+        LINKEDIN = "linkedin", "LinkedIn"
+        NOTEBOOKLM = "notebooklm", "NotebookLM"
+        BOOKING = "booking", "Book a call"
+        EMAIL = "email", "Email"
+        OTHER = "other", "Other"
+
+    label = models.CharField(max_length=60, help_text="The link text visitors see, e.g. “GitHub”.")
+    url = models.CharField(
+        "URL",
+        max_length=500,
+        validators=[validate_link],
+        help_text="A full https:// address, a mailto: address, or a path on this site such as /contact/book/.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER, help_text="Picks the icon.")
+
+    class Meta(OrderedVisible.Meta):
+        verbose_name = "social link"
+        constraints = [models.UniqueConstraint(fields=["label"], name="social_link_unique_label")]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        super().clean()
+        if self.kind == self.Kind.EMAIL and not self.url.startswith("mailto:"):
+            raise ValidationError({"url": "An email link starts with mailto:, e.g. mailto:you@example.com."})
+
+    @property
+    def is_external(self):
+        return self.url.startswith(("http://", "https://"))

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from portfolio import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("blog/", include("blog.urls")),
+    path("projects/", include("projects.urls")),
+    path("contact/", include("contact.urls")),
+    path("markdownx/", include("markdownx.urls")),
+    path("admin/", admin.site.urls),
+    # Uploads are few and small on a personal site, so Django serves them rather than a separate web server.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,31 @@
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from portfolio.cache import cache_public_page
+from portfolio.models import FocusArea
+
+
+@cache_public_page
+def home(request):
+    context = {
+        "focus_areas": FocusArea.objects.filter(is_visible=True),
+    }
+    return render(request, "portfolio/home.html", context)
+
+
+@never_cache
+def healthz(request):
+    """200 when the app and its database answer; 503 otherwise, for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain")

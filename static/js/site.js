@@ -1,0 +1,23 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("DOMContentLoaded", function () {
+  // A copy button on each code block.
+  document.querySelectorAll(".prose pre").forEach(function (pre) {
+    if (!navigator.clipboard) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-button";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy code to clipboard");
+    button.addEventListener("click", function () {
+      var code = pre.querySelector("code") || pre;
+      navigator.clipboard.writeText(code.innerText).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      }, function () {
+        button.textContent = "Press Ctrl+C";
+      });
+    });
+    pre.parentNode.classList.add("has-copy");
+    pre.parentNode.insertBefore(button, pre);
+  });
+});
