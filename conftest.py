@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
+DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client", "django_user_model"}
 AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Playwright's sync API runs an event loop in the test thread; the live server's ORM calls are safe here.
@@ -14,8 +15,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(request):
     """The cache holds rate limits and cached pages; no test should see another's."""
+    # The default cache is a database table, so only tests with database access can touch it.
+    if not (request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames)):
+        yield
+        return
     cache.clear()
     yield
     cache.clear()

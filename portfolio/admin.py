@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from portfolio.cache import bump_content_version
 from portfolio.models import FocusArea, SiteProfile, SocialLink
@@ -25,6 +26,13 @@ class SiteProfileAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list of one is a detour: go straight to the profile.
+        profile = SiteProfile.load()
+        if profile is not None:
+            return redirect("admin:portfolio_siteprofile_change", profile.pk)
+        return super().changelist_view(request, extra_context)
 
 
 class OrderedVisibleAdmin(admin.ModelAdmin):

@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from portfolio.cache import cache_public_page
@@ -25,6 +26,11 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on every page that names no icon, the admin's included.
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def robots_txt(request):
