@@ -144,3 +144,11 @@ def test_every_environment_variable_the_code_reads_is_documented():
     read |= {name for source in sources for name in re.findall(r"env_(?:bool|list)\(\"([A-Z_]+)\"", source.read_text())}
     assert read, "no variables found: the pattern is out of date"
     assert read - documented == set()
+
+
+@pytest.mark.django_db
+def test_the_suite_runs_on_the_database_that_database_url_names():
+    from django.db import connection
+
+    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    assert connection.vendor == expected
