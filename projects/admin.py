@@ -3,7 +3,7 @@ from django.db import models
 from markdownx.admin import MarkdownxModelAdmin
 
 from portfolio.cache import bump_content_version
-from projects.models import Project
+from projects.models import WEB_URL_MESSAGE, Project
 
 
 @admin.register(Project)
@@ -18,8 +18,8 @@ class ProjectAdmin(MarkdownxModelAdmin):
     filter_horizontal = ["related_posts"]
     formfield_overrides = {
         **MarkdownxModelAdmin.formfield_overrides,
-        # Someone pasting "github.com/me/app" means https, not http.
-        models.URLField: {"assume_scheme": "https"},
+        # Someone pasting "github.com/me/app" means https, not http; anything else gets the model's clear message.
+        models.URLField: {"assume_scheme": "https", "error_messages": {"invalid": WEB_URL_MESSAGE}},
     }
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "tech", "status", "featured", "order"]}),

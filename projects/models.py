@@ -10,7 +10,8 @@ from taggit.models import Tag
 from portfolio.markdown import render
 
 # URLField alone also accepts ftp://; a visitor's browser should only ever be sent to a web page.
-web_url = URLValidator(schemes=["http", "https"], message="Enter a full http:// or https:// address.")
+WEB_URL_MESSAGE = "Enter a full http:// or https:// address."
+web_url = URLValidator(schemes=["http", "https"], message=WEB_URL_MESSAGE)
 
 
 class ProjectQuerySet(models.QuerySet):
