@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db import models
 from markdownx.admin import MarkdownxModelAdmin
+from taggit.forms import TagWidget
+from taggit.managers import TaggableManager
 
 from portfolio.cache import bump_content_version
 from projects.models import WEB_URL_MESSAGE, Project
@@ -20,6 +22,8 @@ class ProjectAdmin(MarkdownxModelAdmin):
         **MarkdownxModelAdmin.formfield_overrides,
         # Someone pasting "github.com/me/app" means https, not http; anything else gets the model's clear message.
         models.URLField: {"assume_scheme": "https", "error_messages": {"invalid": WEB_URL_MESSAGE}},
+        # A full stack of names doesn't fit the default narrow box.
+        TaggableManager: {"widget": TagWidget(attrs={"class": "vLargeTextField"})},
     }
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "tech", "status", "featured", "order"]}),

@@ -45,7 +45,9 @@ class Project(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200, help_text="The project's name, e.g. “ResumeSnap”.")
-    slug = models.SlugField(max_length=200, unique=True, help_text="The project's address: /projects/<slug>/.")
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The end of the project's address, e.g. /projects/resumesnap/."
+    )
     summary = models.TextField(
         max_length=500, help_text="One or two sentences for the project cards, the home page and link previews."
     )
@@ -54,7 +56,7 @@ class Project(models.Model):
     tech = TaggableManager(
         "tech stack",
         blank=True,
-        help_text="Technologies, separated by commas. They share tags with posts, so /tags/<tag>/ shows both.",
+        help_text="Technologies, separated by commas. They share tags with posts, so a tag's page shows both.",
     )
     repo_url = models.URLField(
         "repository URL",
