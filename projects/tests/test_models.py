@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from projects.models import Project
+from projects.sitemaps import ProjectSitemap
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,10 @@ def test_neighbours_follow_the_owners_order_and_skip_drafts():
     assert middle.neighbours() == (first, last)
     assert first.neighbours() == (None, middle)
     assert last.neighbours() == (middle, None)
+
+
+def test_sitemap_lists_published_projects_only():
+    shown = make_project()
+    make_project(status=Project.Status.DRAFT)
+    sitemap = ProjectSitemap()
+    assert [sitemap.location(item) for item in sitemap.items()] == [shown.get_absolute_url()]
