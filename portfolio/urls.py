@@ -11,6 +11,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     # Browsers ask for /favicon.ico on every page that names no icon, the admin's included.
     path("favicon.ico", views.favicon),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("blog/", include("blog.urls")),
     path("projects/", include("projects.urls")),
     path("contact/", include("contact.urls")),

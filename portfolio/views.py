@@ -1,19 +1,29 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
+from taggit.models import Tag
 
 from portfolio.cache import cache_public_page
 from portfolio.models import FocusArea
+from projects.models import Project
 
 
 @cache_public_page
 def home(request):
     context = {
         "focus_areas": FocusArea.objects.filter(is_visible=True),
+        "featured_projects": Project.objects.featured(),
     }
     return render(request, "portfolio/home.html", context)
+
+
+@cache_public_page
+def tag_detail(request, slug):
+    # Minimal stand-in so project tech chips link somewhere on this branch; the blog's version (posts too) wins.
+    tag = get_object_or_404(Tag, slug=slug)
+    return render(request, "portfolio/tag_detail.html", {"tag": tag, "projects": Project.objects.tagged(slug)})
 
 
 @never_cache

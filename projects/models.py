@@ -1,1 +1,134 @@
-# The Project model arrives with the projects issue.
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Count, F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from markdownx.models import MarkdownxField
+from taggit.managers import TaggableManager
+from taggit.models import Tag
+
+from portfolio.markdown import render
+
+# URLField alone also accepts ftp://; a visitor's browser should only ever be sent to a web page.
+WEB_URL_MESSAGE = "Enter a full http:// or https:// address."
+web_url = URLValidator(schemes=["http", "https"], message=WEB_URL_MESSAGE)
+
+
+class ProjectQuerySet(models.QuerySet):
+    def published(self):
+        """The one publishing rule for what the public sees."""
+        return self.filter(status=Project.Status.PUBLISHED)
+
+    def featured(self):
+        """Published projects picked for the home page, in the owner's order."""
+        return self.published().filter(featured=True).with_tech()
+
+    def with_tech(self):
+        return self.prefetch_related("tech")
+
+    def tagged(self, slug):
+        """Published projects carrying a tag, for /projects/?tech= and the shared /tags/<slug>/ page."""
+        return self.published().filter(tech__slug=slug).with_tech()
+
+    def tech_in_use(self):
+        """The tags on published projects, each with `project_count`: the /projects/ filter links."""
+        return (
+            Tag.objects.filter(project__in=self.published())
+            .annotate(project_count=Count("project"))
+            .order_by(Lower("name"))
+        )
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200, help_text="The project's name, e.g. “ResumeSnap”.")
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The end of the project's address, e.g. /projects/resumesnap/."
+    )
+    summary = models.TextField(
+        max_length=500, help_text="One or two sentences for the project cards, the home page and link previews."
+    )
+    body = MarkdownxField(blank=True, help_text="The case study, in Markdown. Drag an image in to upload it.")
+    body_html = models.TextField(editable=False, default="")
+    tech = TaggableManager(
+        "tech stack",
+        blank=True,
+        help_text="Technologies, separated by commas. They share tags with posts, so a tag's page shows both.",
+    )
+    repo_url = models.URLField(
+        "repository URL",
+        max_length=500,
+        blank=True,
+        validators=[web_url],
+        help_text="Optional: the source code, e.g. https://github.com/you/project.",
+    )
+    demo_url = models.URLField(
+        "live demo URL",
+        max_length=500,
+        blank=True,
+        validators=[web_url],
+        help_text="Optional: where visitors can try it.",
+    )
+    cover_image = models.ImageField(upload_to="projects/%Y/", blank=True, help_text="Optional; 1600×900 px works best.")
+    cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
+    featured = models.BooleanField(default=False, help_text="Show this project on the home page.")
+    order = models.PositiveIntegerField(
+        default=0, help_text="Lower numbers come first, on the home page and in the projects list."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, help_text="Drafts are visible to staff only."
+    )
+    related_posts = models.ManyToManyField(
+        "blog.Post",
+        blank=True,
+        related_name="build_log_projects",
+        help_text="Posts written while building this project: its build log. Each one links back here.",
+    )
+    started = models.DateField(null=True, blank=True, help_text="Optional: when the work began.")
+    ended = models.DateField(null=True, blank=True, help_text="Optional: leave empty while the project is ongoing.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+        get_latest_by = "updated_at"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(started__isnull=True) | Q(ended__isnull=True) | Q(ended__gte=F("started")),
+                name="project_ends_after_it_starts",
+                violation_error_message="A project can't end before it starts.",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render(self.body).html
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("projects:project_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def has_case_study(self):
+        # A seeded project's body is its one-paragraph description, already shown as the summary.
+        return bool(self.body.strip()) and self.body.strip() != self.summary.strip()
+
+    def neighbours(self):
+        """The previous and next published projects in the owner's order, or None at either end."""
+        published = Project.objects.published().exclude(pk=self.pk)
+        before = Q(order__lt=self.order) | Q(order=self.order, id__lt=self.id)
+        after = Q(order__gt=self.order) | Q(order=self.order, id__gt=self.id)
+        return (
+            published.filter(before).order_by("-order", "-id").first(),
+            published.filter(after).order_by("order", "id").first(),
+        )

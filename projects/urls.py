@@ -1,7 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from portfolio.cache import cache_public_page
+from projects import views
 
 app_name = "projects"
 
-# Placeholder until the projects issue lands; the names are the contract the nav relies on.
-urlpatterns = [path("", TemplateView.as_view(template_name="placeholder.html"), name="project_list")]
+urlpatterns = [
+    path("", cache_public_page(views.ProjectListView.as_view()), name="project_list"),
+    path("<slug:slug>/", cache_public_page(views.ProjectDetailView.as_view()), name="project_detail"),
+]

@@ -1,0 +1,28 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from projects.models import Project
+
+
+class ProjectSitemap(Sitemap):
+    """Published case studies, for /sitemap.xml (wired in the root urlconf with the blog's sitemaps)."""
+
+    changefreq = "monthly"
+    priority = 0.7
+
+    def items(self):
+        return Project.objects.published()
+
+    def lastmod(self, project):
+        return project.updated_at
+
+
+class ProjectListSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        return ["projects:project_list"]
+
+    def location(self, name):
+        return reverse(name)
