@@ -100,12 +100,12 @@ class ContactForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
 
     def clean_about(self):
         # It comes from a link's query string: keep it only if it is a plain slug, otherwise ignore it.
-        about = self.cleaned_data.get("about", "").strip()[:200]
+        about = self.cleaned_data.get("about", "").strip()
         try:
             validate_slug(about)
         except forms.ValidationError:
             return ""
-        return about
+        return about if len(about) <= 200 else ""
 
 
 def timezone_choices():
