@@ -1,5 +1,6 @@
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.utils import timezone
@@ -90,8 +91,23 @@ class ContactMessageAdmin(InboxAdmin):
         self.set_status(request, queryset, ContactMessage.Status.ARCHIVED)
 
 
+class BookingRequestForm(forms.ModelForm):
+    class Meta:
+        model = BookingRequest
+        fields = "__all__"
+
+    def clean_status(self):
+        # The slot isn't on this form, so Django's own constraint check would skip it; do it here.
+        status = self.cleaned_data["status"]
+        rivals = BookingRequest.objects.live().filter(slot_start=self.instance.slot_start).exclude(pk=self.instance.pk)
+        if status in BookingRequest.LIVE_STATUSES and rivals.exists():
+            raise forms.ValidationError("Another live request already holds this slot, so this one can’t be revived.")
+        return status
+
+
 @admin.register(BookingRequest)
 class BookingRequestAdmin(InboxAdmin):
+    form = BookingRequestForm
     list_display = ["name", "slot", "topic", "status", "created_at", "emailed"]
     list_filter = ["status", "topic", "slot_start", EmailedFilter]
     search_fields = [*InboxAdmin.search_fields, "notes"]
