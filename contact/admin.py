@@ -94,7 +94,7 @@ class ContactMessageAdmin(InboxAdmin):
 class BookingRequestForm(forms.ModelForm):
     class Meta:
         model = BookingRequest
-        fields = "__all__"
+        fields = ["status", "visitor_timezone", "name", "email", "topic", "notes"]
 
     def clean_status(self):
         # The slot isn't on this form, so Django's own constraint check would skip it; do it here.

@@ -1,7 +1,8 @@
 import itertools
 import socket
 import time
-from datetime import UTC, datetime, time as clock, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 
 from django.core import signing
 

@@ -20,7 +20,14 @@ def test_the_default_availability_is_weekdays_from_15_to_18_in_half_hour_slots()
     # Monday 2 March 2026, 00:00 UTC: with 12 h notice, Monday's window is still open.
     slots = candidate_slots(settings, now=at(2026, 3, 2))
     monday = [slot for slot in slots if slot.start.date() == date(2026, 3, 2)]
-    assert [slot.start.time() for slot in monday] == [time(15), time(15, 30), time(16), time(16, 30), time(17), time(17, 30)]
+    assert [slot.start.time() for slot in monday] == [
+        time(15),
+        time(15, 30),
+        time(16),
+        time(16, 30),
+        time(17),
+        time(17, 30),
+    ]
     assert all(slot.end - slot.start == timedelta(minutes=30) for slot in slots)
     assert {slot.start.weekday() for slot in slots} == {0, 1, 2, 3, 4}
 
