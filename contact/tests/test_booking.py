@@ -220,3 +220,19 @@ def test_with_no_availability_the_page_suggests_a_message_instead(client):
     response = client.get(BOOK)
     assert response.status_code == 200
     assert "No times are open" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_booking_page_costs_a_fixed_number_of_queries(client, slots, django_assert_num_queries):
+    for slot in slots[:10]:
+        make_booking(slot_start=slot.start)
+    # Settings, windows, dates off, live requests; then the profile and links every page loads.
+    with django_assert_num_queries(6):
+        client.get(BOOK, {"tz": "Europe/Berlin"})
+
+
+@pytest.mark.django_db
+def test_the_contact_page_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    make_profile()
+    with django_assert_num_queries(2):
+        client.get(reverse("contact:contact_form"))

@@ -183,3 +183,15 @@ def test_a_failed_decision_email_keeps_the_decision_and_tells_the_owner(smtp_dow
     booking.refresh_from_db()
     assert booking.status == BookingRequest.Status.DECLINED
     assert "the email failed for" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection, as in production
+def test_with_the_database_queue_the_worker_sends_what_the_request_stored(settings, client, smtp_sink):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.post(reverse("contact:contact_form"), contact_data())
+    message = ContactMessage.objects.get()
+    assert message.notified_at is None and smtp_sink.messages == []  # queued, not sent in the request
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    message.refresh_from_db()
+    assert message.notified_at is not None
+    assert smtp_sink.messages[0]["Subject"] == "[Contact] Distributed systems from Grace Visitor"
