@@ -1,11 +1,13 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from contact import views
 
 app_name = "contact"
 
-# Placeholder until the contact issue lands; the names are the contract the nav relies on.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="placeholder.html"), name="contact_form"),
-    path("sent/", TemplateView.as_view(template_name="placeholder.html"), name="sent"),
-    path("book/", TemplateView.as_view(template_name="placeholder.html"), name="booking_form"),
+    path("", views.ContactFormView.as_view(), name="contact_form"),
+    path("sent/", views.ContactSentView.as_view(), name="sent"),
+    path("book/", views.BookingFormView.as_view(), name="booking_form"),
+    path("book/sent/", views.BookingSentView.as_view(), name="booking_sent"),
+    path("book/cancel/<str:token>/", views.BookingCancelView.as_view(), name="booking_cancel"),
 ]

@@ -1,1 +1,167 @@
-# Create your views here.
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, TemplateView
+
+from contact import ratelimit
+from contact.about import resolve_about
+from contact.forms import SLOT_TAKEN, BookingForm, ContactForm, TimezoneForm
+from contact.models import BookingRequest, BookingSettings
+from contact.notifications import booking_from_cancel_token
+from contact.slots import candidate_slots, format_when, group_by_day
+from contact.tasks import notify_owner
+
+
+def rate_limited(request):
+    return render(request, "429.html", status=429)
+
+
+def enqueue_notification(kind, pk):
+    # After commit, so the worker always finds the row; robust, so a queue outage never loses the
+    # visitor's submission (send_pending_notifications picks the row up later).
+    transaction.on_commit(lambda: notify_owner.enqueue(kind, pk), robust=True)
+
+
+def store(form, request, kind):
+    """Save a submission, flagging spam rather than dropping it; only real ones are emailed."""
+    obj = form.save(commit=False)
+    obj.ip_hash = ratelimit.ip_hash(request)
+    if form.spam_reason:
+        obj.status = obj.Status.SPAM
+        obj.spam_reason = form.spam_reason
+    obj.save()
+    if not form.spam_reason:
+        enqueue_notification(kind, obj.pk)
+    return obj
+
+
+@method_decorator(never_cache, name="dispatch")
+class ContactFormView(FormView):
+    form_class = ContactForm
+    template_name = "contact/contact_form.html"
+
+    def get_initial(self):
+        return {"about": self.request.GET.get("about", "")}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # What the visitor was reading, shown above the form so they know it travels with the message.
+        context["about"] = resolve_about(str(context["form"]["about"].value() or "")[:200])
+        return context
+
+    def form_valid(self, form):
+        if not ratelimit.allow("message", ratelimit.ip_hash(self.request)):
+            return rate_limited(self.request)
+        with transaction.atomic():
+            store(form, self.request, "message")
+        return redirect("contact:sent")
+
+
+@method_decorator(never_cache, name="dispatch")
+class ContactSentView(TemplateView):
+    template_name = "contact/sent.html"
+
+
+def visitor_zone(request):
+    """The zone the page shows times in: the visitor's pick, or UTC (with a note when the pick was bad)."""
+    name = (request.POST.get("tz") or request.GET.get("tz") or "UTC").strip()
+    if name in available_timezones():
+        return name, False
+    return "UTC", True
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingFormView(FormView):
+    form_class = BookingForm
+    template_name = "contact/booking_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.zone, self.zone_invalid = visitor_zone(request)
+        self.settings = BookingSettings.load()
+        self.load_slots()
+        return super().dispatch(request, *args, **kwargs)
+
+    def load_slots(self):
+        now = timezone.now()
+        self.candidates = candidate_slots(self.settings, now)
+        self.taken = set(BookingRequest.objects.live().filter(slot_start__gte=now).values_list("slot_start", flat=True))
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"slots": self.candidates, "taken": self.taken}
+
+    def get_initial(self):
+        return {"tz": self.zone}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        free = [slot for slot in self.candidates if slot.start not in self.taken]
+        form = context["form"]
+        return context | {
+            "zone": self.zone,
+            "zone_invalid": self.zone_invalid,
+            "tz_form": TimezoneForm(initial={"tz": self.zone}),
+            "days": group_by_day(free, self.zone),
+            "selected_slot": form["slot"].value() if form.is_bound else None,
+        }
+
+    def form_valid(self, form):
+        if not ratelimit.allow("booking", ratelimit.ip_hash(self.request)):
+            return rate_limited(self.request)
+        slot = form.cleaned_data["slot"]
+        form.instance.slot_start, form.instance.slot_end = slot.start, slot.end
+        form.instance.visitor_timezone = self.zone
+        try:
+            with transaction.atomic():
+                booking = store(form, self.request, "booking")
+        except IntegrityError:
+            # Another visitor's request for this slot committed first; the constraint picked the winner.
+            self.load_slots()
+            form.add_error("slot", SLOT_TAKEN)
+            return self.form_invalid(form)
+        if booking.status != BookingRequest.Status.SPAM:
+            messages.success(self.request, format_when(booking.slot_start, ZoneInfo(self.zone)))
+        return redirect("contact:booking_sent")
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingSentView(TemplateView):
+    template_name = "contact/booking_sent.html"
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingCancelView(TemplateView):
+    """GET shows what would be cancelled; only the POST cancels, so link scanners can't cancel a call."""
+
+    template_name = "contact/booking_cancel.html"
+
+    def dispatch(self, request, *args, token, **kwargs):
+        self.booking = booking_from_cancel_token(token)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        booking = self.booking
+        if booking is not None:
+            context["when"] = format_when(booking.slot_start, ZoneInfo(booking.visitor_timezone))
+        return context | {"booking": booking}
+
+    def get(self, request, *args, **kwargs):
+        status = 200 if self.booking is not None else 400
+        return self.render_to_response(self.get_context_data(), status=status)
+
+    def post(self, request, *args, **kwargs):
+        booking = self.booking
+        if booking is None:
+            return self.get(request, *args, **kwargs)
+        if booking.is_live and booking.slot_start > timezone.now():
+            # Conditional, so a double click or a race with the owner's decline changes it once.
+            BookingRequest.objects.filter(pk=booking.pk, status__in=BookingRequest.LIVE_STATUSES).update(
+                status=BookingRequest.Status.CANCELLED
+            )
+            booking.refresh_from_db()
+        return self.render_to_response(self.get_context_data(cancelled=True))

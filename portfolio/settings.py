@@ -167,6 +167,14 @@ TASKS = {
     }
 }
 
+# Contact and booking abuse limits. A form sent faster than the minimum fill time is
+# flagged as spam; each IP may send CONTACT_RATE_LIMIT messages (and as many booking
+# requests) per window. Trust X-Forwarded-For only behind your own proxy.
+CONTACT_MIN_FILL_SECONDS = float(os.environ.get("CONTACT_MIN_FILL_SECONDS", "3"))
+CONTACT_RATE_LIMIT = int(os.environ.get("CONTACT_RATE_LIMIT", "5"))
+CONTACT_RATE_WINDOW_SECONDS = int(os.environ.get("CONTACT_RATE_WINDOW_SECONDS", "3600"))
+CONTACT_TRUST_X_FORWARDED_FOR = env_bool("CONTACT_TRUST_X_FORWARDED_FOR", False)
+
 # Content-Security-Policy: only this site's own files; scripts are external files,
 # so pages served from the page cache never depend on a stale nonce.
 CONTENT_SECURITY_POLICY = {

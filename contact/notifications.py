@@ -1,0 +1,218 @@
+"""Emails about messages and bookings: to the owner (retried until sent), and to the visitor."""
+
+import logging
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from contact.about import resolve_about
+from contact.models import BookingRequest, BookingSettings, ContactMessage
+from contact.slots import format_when
+from portfolio.models import SiteProfile
+
+logger = logging.getLogger(__name__)
+
+CANCEL_SALT = "contact.booking.cancel"
+CANCEL_MAX_AGE = timedelta(days=90)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def single_line(value, limit=80):
+    """Whatever a visitor typed, as one short line that is safe in an email header."""
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def absolute(path):
+    return f"{settings.SITE_URL}{path}"
+
+
+def cancel_token(booking):
+    return signing.dumps({"booking": booking.pk}, salt=CANCEL_SALT)
+
+
+def booking_from_cancel_token(token):
+    """The booking a cancel link points at, or None for a forged, mangled or expired link."""
+    try:
+        data = signing.loads(token, salt=CANCEL_SALT, max_age=CANCEL_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    return BookingRequest.objects.filter(pk=data.get("booking")).first()
+
+
+def cancel_url(booking):
+    return absolute(reverse("contact:booking_cancel", args=[cancel_token(booking)]))
+
+
+def _email(subject, template, context, to, reply_to=None):
+    text = render_to_string(f"contact/email/{template}.txt", context)
+    html = render_to_string(f"contact/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=single_line(subject, 150),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=reply_to,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _context(obj, profile):
+    is_booking = isinstance(obj, BookingRequest)
+    context = {
+        "obj": obj,
+        "profile": profile,
+        "owner_name": profile.owner_name if profile else "",
+        "name": single_line(obj.name, 100),
+        "topic": obj.get_topic_display(),
+        "site_url": settings.SITE_URL,
+        "is_booking": is_booking,
+    }
+    if is_booking:
+        owner_zone = BookingSettings.load().zone
+        context |= {
+            "when_owner": format_when(obj.slot_start, owner_zone),
+            "when_visitor": format_when(obj.slot_start, ZoneInfo(obj.visitor_timezone)),
+            "minutes": int((obj.slot_end - obj.slot_start).total_seconds() // 60),
+            "cancel_url": cancel_url(obj),
+            "admin_url": absolute(reverse("admin:contact_bookingrequest_change", args=[obj.pk])),
+        }
+    else:
+        context |= {
+            "about": resolve_about(obj.about),
+            "admin_url": absolute(reverse("admin:contact_contactmessage_change", args=[obj.pk])),
+        }
+    return context
+
+
+def owner_email(obj, profile):
+    context = _context(obj, profile)
+    if context["is_booking"]:
+        subject = f"[Intro call] {context['when_owner']} with {context['name']}"
+        template = "booking_owner"
+    else:
+        subject = f"[Contact] {context['topic']} from {context['name']}"
+        template = "message_owner"
+    return _email(subject, template, context, [profile.contact_email], reply_to=[obj.email])
+
+
+def acknowledgement_email(obj, profile):
+    context = _context(obj, profile)
+    if context["is_booking"]:
+        subject, template = f"Your intro-call request for {context['when_visitor']}", "booking_ack"
+    else:
+        subject, template = "Thanks for your message", "message_ack"
+    return _email(subject, template, context, [obj.email], reply_to=[profile.contact_email])
+
+
+def booking_ics(booking, profile):
+    """An invite with UTC times and a UID that stays the same for this booking, so updates replace it."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Portfolio//Intro calls//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    event = Event()
+    event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", booking.slot_start)
+    event.add("dtend", booking.slot_end)
+    event.add("summary", f"Intro call with {profile.owner_name}")
+    event.add("description", f"{booking.get_topic_display()}. To cancel: {cancel_url(booking)}")
+    event.add("status", "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{profile.contact_email}")
+    organizer.params["cn"] = vText(profile.owner_name)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{booking.email}")
+    attendee.params["cn"] = vText(single_line(booking.name, 100))
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def decision_email(booking, profile):
+    """The visitor's confirmation (with an .ics invite) or polite decline, each with a cancel link."""
+    context = _context(booking, profile)
+    if booking.status == BookingRequest.Status.CONFIRMED:
+        email = _email(
+            f"Intro call confirmed: {context['when_visitor']}",
+            "booking_confirmed",
+            context,
+            [booking.email],
+            reply_to=[profile.contact_email],
+        )
+        email.attach("intro-call.ics", booking_ics(booking, profile), "text/calendar; method=REQUEST")
+        return email
+    return _email(
+        "About your intro-call request", "booking_declined", context, [booking.email], reply_to=[profile.contact_email]
+    )
+
+
+def _claim(obj):
+    """Count this attempt, unless another worker got there first (then do nothing)."""
+    now = timezone.now()
+    claimed = (
+        type(obj)
+        .objects.filter(pk=obj.pk, notified_at__isnull=True, notify_attempts=obj.notify_attempts)
+        .update(notify_attempts=F("notify_attempts") + 1, last_attempt_at=now)
+    )
+    if claimed:
+        obj.notify_attempts += 1
+        obj.last_attempt_at = now
+    return bool(claimed)
+
+
+def _record(obj, **fields):
+    type(obj).objects.filter(pk=obj.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+
+
+def send_owner_notification(obj):
+    """Email the owner about a stored message or booking; returns "sent", "failed" or "skipped".
+
+    The row records every attempt and error, so `send_pending_notifications` can retry it.
+    """
+    obj = type(obj).objects.filter(pk=obj.pk).first()
+    if obj is None or obj.status == "spam" or obj.notified_at is not None or not _claim(obj):
+        return "skipped"
+    profile = SiteProfile.load()
+    if profile is None or not profile.contact_email:
+        _record(obj, last_error="No contact email configured: add one to the site profile in the admin.")
+        return "failed"
+    try:
+        owner_email(obj, profile).send()
+    except Exception as exc:  # SMTP down, refused, timed out, bad header: all recorded, all retried
+        logger.warning("Could not email the owner about %s %s: %s", obj._meta.model_name, obj.pk, exc)
+        _record(obj, last_error=f"{type(exc).__name__}: {exc}"[:1000])
+        return "failed"
+    _record(obj, notified_at=timezone.now(), last_error="")
+    if profile.acknowledge_visitors:
+        # A courtesy: if it fails, the owner (who has the message) can still reply by hand.
+        try:
+            acknowledgement_email(obj, profile).send()
+        except Exception as exc:
+            logger.warning("Could not acknowledge %s %s: %s", obj._meta.model_name, obj.pk, exc)
+            _record(obj, last_error=f"Owner emailed; the visitor's acknowledgement failed: {exc}"[:1000])
+    return "sent"
+
+
+def pending(now=None, ignore_backoff=False):
+    """Unsent owner notifications whose retry time has come, oldest first."""
+    now = now or timezone.now()
+    rows = [*ContactMessage.objects.unsent(), *BookingRequest.objects.unsent()]
+    due = (row for row in rows if ignore_backoff or row.is_retry_due(now))
+    return sorted(due, key=lambda row: row.created_at)

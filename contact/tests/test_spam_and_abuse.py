@@ -1,0 +1,171 @@
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from django.core import mail
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from contact import ratelimit
+from contact.models import BookingRequest, BookingSettings, ContactMessage
+from contact.notifications import owner_email, single_line
+from contact.slots import candidate_slots
+from contact.tests.factories import (
+    booking_data,
+    contact_data,
+    make_booking_settings,
+    make_message,
+    make_profile,
+    started,
+)
+
+pytestmark = pytest.mark.django_db
+URL = reverse("contact:contact_form")
+BOOK = reverse("contact:booking_form")
+
+
+@pytest.fixture(autouse=True)
+def profile():
+    return make_profile()
+
+
+def test_a_filled_honeypot_is_stored_as_spam_and_not_emailed(submit):
+    response = submit(URL, contact_data(website="https://cheap-pills.example"))
+    # The bot sees the normal thank-you, so it learns nothing; the owner still has the row to review.
+    assert response.status_code == 302 and response["Location"] == reverse("contact:sent")
+    message = ContactMessage.objects.get()
+    assert message.status == ContactMessage.Status.SPAM
+    assert message.spam_reason == "Honeypot field filled in."
+    assert mail.outbox == []
+
+
+def test_a_form_sent_faster_than_a_person_could_is_spam(submit, settings):
+    settings.CONTACT_MIN_FILL_SECONDS = 3
+    submit(URL, contact_data(started=started(seconds_ago=0.5)))
+    message = ContactMessage.objects.get()
+    assert message.status == ContactMessage.Status.SPAM and "too fast" in message.spam_reason
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("token", ["", "1700000000", "bm90LXNpZ25lZA:forged:signature"])
+def test_a_missing_or_forged_timestamp_is_spam(submit, token):
+    submit(URL, contact_data(started=token))
+    assert ContactMessage.objects.get().spam_reason == "Missing or forged form timestamp."
+    assert mail.outbox == []
+
+
+def test_spam_is_never_retried_by_the_pending_command(submit):
+    from django.core.management import call_command
+
+    submit(URL, contact_data(website="spam"))
+    call_command("send_pending_notifications", "--now")
+    assert mail.outbox == []
+
+
+def test_the_form_renders_a_signed_timestamp_and_a_hidden_honeypot(client):
+    html = client.get(URL).content.decode()
+    assert 'name="started"' in html and 'type="hidden"' in html
+    assert 'class="hp-field" aria-hidden="true"' in html and 'name="website"' in html and 'tabindex="-1"' in html
+
+
+def test_over_the_rate_limit_the_visitor_gets_a_friendly_429(client, settings):
+    settings.CONTACT_RATE_LIMIT = 5
+    for _ in range(5):
+        assert client.post(URL, contact_data()).status_code == 302
+    response = client.post(URL, contact_data())
+    assert response.status_code == 429
+    assert "That’s a lot of messages at once" in response.content.decode()
+    assert ContactMessage.objects.count() == 5
+
+
+def test_the_rate_limit_is_per_ip(client, settings):
+    settings.CONTACT_RATE_LIMIT = 1
+    assert client.post(URL, contact_data(), REMOTE_ADDR="10.0.0.1").status_code == 302
+    assert client.post(URL, contact_data(), REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert client.post(URL, contact_data(), REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(settings):
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    settings.CONTACT_TRUST_X_FORWARDED_FOR = False
+    assert ratelimit.client_ip(request) == "10.0.0.9"
+    settings.CONTACT_TRUST_X_FORWARDED_FOR = True
+    # The right-most entry is the one our proxy appended; the client could have forged the rest.
+    assert ratelimit.client_ip(request) == "203.0.113.7"
+
+
+def test_booking_requests_are_rate_limited_too(client, settings):
+    settings.CONTACT_RATE_LIMIT = 2
+    make_booking_settings(weekdays=range(7))
+    slots = candidate_slots(BookingSettings.load())
+    for slot in slots[:2]:
+        assert client.post(BOOK, booking_data(slot.value)).status_code == 302
+    assert client.post(BOOK, booking_data(slots[2].value)).status_code == 429
+    assert BookingRequest.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Eve\r\nBcc: victim@example.com",
+        "Eve\nSubject: hijacked",
+        "Eve\rX-Injected: 1",
+        "Eve\u2028Bcc: victim@example.com",
+        "Eve\x1b[31m",
+    ],
+)
+def test_header_injection_through_the_name_is_refused_by_the_form(client, name):
+    response = client.post(URL, contact_data(name=name))
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == ["Keep your name on one line."]
+    assert not ContactMessage.objects.exists()
+
+
+def test_null_characters_get_a_clear_error_rather_than_a_database_error(client):
+    response = client.post(URL, contact_data(name="Eve\x00", message="hi\x00"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["message"] == ["Null characters are not allowed."]
+
+
+def test_header_injection_through_the_topic_is_refused_by_the_form(client):
+    response = client.post(URL, contact_data(topic="other\r\nBcc: victim@example.com"))
+    assert response.context["form"].errors["topic"] == ["Please pick a topic from the list."]
+
+
+def test_a_stored_name_with_newlines_still_makes_a_single_line_subject(profile):
+    # Rows can arrive other ways than the form (the admin, an import); the email must stay safe anyway.
+    message = make_message(name="Eve\r\nBcc: victim@example.com\r\n" + "A" * 70)
+    email = owner_email(message, profile)
+    assert "\n" not in email.subject and "\r" not in email.subject
+    parsed = message_from_bytes(email.message().as_bytes(), policy=policy.default)
+    # The would-be header is just text inside the subject; no Bcc header exists.
+    assert parsed["Subject"].strip().startswith("[Contact] Other from Eve Bcc: victim@example.com AAA")
+    assert parsed["Bcc"] is None
+    assert email.recipients() == ["owner@example.com"]
+
+
+def test_single_line_collapses_control_characters_and_truncates():
+    assert single_line("a\r\n\tb\x00c\u2028d") == "a b c d"
+    assert single_line("x" * 100, limit=10) == "x" * 9 + "…"
+
+
+def test_very_long_and_unicode_names_pass_as_one_encoded_header(submit):
+    submit(URL, contact_data(name="Ж" * 100))
+    parsed = message_from_bytes(mail.outbox[0].message().as_bytes(), policy=policy.default)
+    assert parsed["Subject"].strip() == "[Contact] Distributed systems from " + "Ж" * 100
+
+
+def test_old_spam_stays_in_the_admin_for_review(admin_client):
+    make_message(status=ContactMessage.Status.SPAM, spam_reason="Honeypot field filled in.", name="Botty")
+    page = admin_client.get(reverse("admin:contact_contactmessage_changelist") + "?status__exact=spam")
+    assert "Botty" in page.content.decode()
+
+
+def test_rate_limit_windows_expire(settings, monkeypatch):
+    settings.CONTACT_RATE_LIMIT, settings.CONTACT_RATE_WINDOW_SECONDS = 1, 60
+    now = timezone.now().timestamp()
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now)
+    assert ratelimit.allow("message", "abc") and not ratelimit.allow("message", "abc")
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now + timedelta(minutes=2).total_seconds())
+    assert ratelimit.allow("message", "abc")
