@@ -1,2 +1,1 @@
-
 # ContactMessage, BookingRequest and the availability settings arrive with the contact issue.

@@ -1,2 +1,1 @@
-
 # The Project model arrives with the projects issue.
