@@ -1,1 +1,2 @@
+
 # ContactMessage, BookingRequest and the availability settings arrive with the contact issue.

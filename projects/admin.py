@@ -1,1 +1,2 @@
+
 # Register your models here.

@@ -1,1 +1,2 @@
+
 # The Project model arrives with the projects issue.
