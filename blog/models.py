@@ -97,7 +97,7 @@ class PostQuerySet(models.QuerySet):
 
     def for_lists(self):
         """What every post listing shows, in a fixed number of queries."""
-        return self.select_related("category").prefetch_related("tags")
+        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc")
 
 
 class Post(models.Model):
@@ -160,6 +160,7 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
                 name="post_published_has_date",
+                violation_error_message="A published post needs a publish time.",
             )
         ]
 
@@ -180,6 +181,11 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Before the constraint check in the admin's validation: publishing with no time means now.
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     @property
     def is_live(self):

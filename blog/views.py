@@ -21,10 +21,13 @@ class StaffDraftsMixin:
 
 
 class PostListView(ListView):
-    queryset = Post.objects.published().for_lists()
     paginate_by = POSTS_PER_PAGE
     template_name = "blog/post_list.html"
     context_object_name = "posts"
+
+    def get_queryset(self):
+        # Built per request: published() reads the clock, so a class-level queryset would freeze "now".
+        return Post.objects.published().for_lists()
 
 
 class CategoryDetailView(ListView):

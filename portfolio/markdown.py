@@ -9,15 +9,30 @@ from dataclasses import dataclass, field
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
-EXTENSIONS = ["fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list"]
+
+class _DemoteH1(Treeprocessor):
+    def run(self, root):
+        for element in root.iter("h1"):
+            element.tag = "h2"
+
+
+class DemoteH1Extension(Extension):
+    """The page title is the only h1, so a "# Heading" in a body becomes an h2 ("##" stays h2)."""
+
+    def extendMarkdown(self, md):
+        # Before the toc extension (priority 5), so the table of contents sees the final levels.
+        md.treeprocessors.register(_DemoteH1(md), "demote_h1", 15)
+
+
+EXTENSIONS = ["fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list", DemoteH1Extension()]
 EXTENSION_CONFIGS = {
     # CSS classes rather than inline styles: the CSP forbids inline styles, and each theme has a palette
     # (static/css/highlight.css, built by `manage.py build_highlight_css`).
     "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True},
-    # baselevel 2: the page title is the only h1, so a "# Heading" in the body becomes an h2.
     "toc": {
-        "baselevel": 2,
         "permalink": "#",
         "permalink_class": "heading-anchor",
         "permalink_title": "Link to this section",
