@@ -21,7 +21,7 @@ document.addEventListener("DOMContentLoaded", function () {
     note.className = "errornote markdownx-upload-error";
     note.setAttribute("role", "alert");
     note.hidden = true;
-    box.parentNode.insertBefore(note, box);
+    box.insertBefore(note, box.firstChild);
     box.addEventListener("markdownx.fileUploadError", function (event) {
       var response = (event.detail && event.detail[0]) || {};
       var reasons = response.image || ["The upload failed."];
