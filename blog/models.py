@@ -168,10 +168,7 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        rendered = render(self.body)
-        self.body_html = rendered.html
-        self.toc = rendered.toc
-        self.reading_time = self.reading_time_override or estimate_reading_time(self.body)
+        self.render_body()
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         previous = Post.objects.filter(pk=self.pk).first() if self.pk else None
@@ -181,6 +178,14 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    def render_body(self):
+        """Fill the fields derived from the Markdown body. Returns True when any of them changed."""
+        rendered = render(self.body)
+        derived = (rendered.html, rendered.toc, self.reading_time_override or estimate_reading_time(self.body))
+        changed = derived != (self.body_html, self.toc, self.reading_time)
+        self.body_html, self.toc, self.reading_time = derived
+        return changed
 
     def clean(self):
         # Before the constraint check in the admin's validation: publishing with no time means now.

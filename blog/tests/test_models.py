@@ -1,9 +1,11 @@
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.redirects.models import Redirect
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -148,3 +150,21 @@ class TestPreviewTokens:
         post = make_draft()
         with pytest.raises(signing.BadSignature):
             Post.from_preview_token(signing.dumps(post.pk, salt="another-purpose"))
+
+
+class TestRerenderCommand:
+    def test_rerender_posts_refreshes_stale_html_without_touching_updated_dates(self):
+        stale = make_post(body="## Fresh heading\n\n<script>x</script>")
+        current = make_post()
+        Post.objects.filter(pk=stale.pk).update(body_html="<p>old rules</p>", toc=[], reading_time=9)
+        before = Post.objects.get(pk=stale.pk).updated_at
+        out = StringIO()
+        call_command("rerender_posts", stdout=out)
+        stale.refresh_from_db()
+        assert '<h2 id="fresh-heading">' in stale.body_html and "<script" not in stale.body_html
+        assert stale.toc == [{"level": 2, "id": "fresh-heading", "name": "Fresh heading"}]
+        assert stale.reading_time == 1
+        assert stale.updated_at == before
+        assert "2/2 posts checked, 1 re-rendered" in out.getvalue()
+        assert "Done: 1 of 2 posts re-rendered." in out.getvalue()
+        assert current.body_html == Post.objects.get(pk=current.pk).body_html
