@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.toc import slugify as toc_slugify
 from markdown.treeprocessors import Treeprocessor
 
 
@@ -27,12 +28,22 @@ class DemoteH1Extension(Extension):
         md.treeprocessors.register(_DemoteH1(md), "demote_h1", 15)
 
 
+# Ids the page templates use; a heading with the same name would break the skip link or a landmark's label.
+PAGE_IDS = {"main", "toc-title", "series-nav", "series-title", "related-title", "hero-title", "content"}
+
+
+def heading_slug(value, separator):
+    slug = toc_slugify(value, separator)
+    return f"{slug}{separator}section" if slug in PAGE_IDS else slug
+
+
 EXTENSIONS = ["fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list", DemoteH1Extension()]
 EXTENSION_CONFIGS = {
     # CSS classes rather than inline styles: the CSP forbids inline styles, and each theme has a palette
     # (static/css/highlight.css, built by `manage.py build_highlight_css`).
     "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True},
     "toc": {
+        "slugify": heading_slug,
         "permalink": "#",
         "permalink_class": "heading-anchor",
         "permalink_title": "Link to this section",
@@ -47,6 +58,8 @@ ALLOWED_ATTRIBUTES = {
     "a": {"href", "hreflang", "title", "class", "id"},
     "img": {"src", "alt", "title", "width", "height"},
     "ol": {"start"},
+    "pre": {"tabindex"},
+    "table": {"tabindex"},
     "th": {"scope", "colspan", "rowspan", "align"},
     "td": {"colspan", "rowspan", "align"},
 }
@@ -82,7 +95,12 @@ def sanitise(raw_html):
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
-        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
+        # Code blocks and tables scroll sideways, so keyboard users must be able to focus them to scroll.
+        set_tag_attribute_values={
+            "img": {"loading": "lazy", "decoding": "async"},
+            "pre": {"tabindex": "0"},
+            "table": {"tabindex": "0"},
+        },
     )
 
 

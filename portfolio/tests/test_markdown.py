@@ -42,9 +42,9 @@ def test_code_tables_images_and_heading_ids_survive_sanitising():
         "## Setup\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![A chart](/media/chart.png)\n"
     ).html
     assert '<h2 id="setup">' in html
-    assert '<div class="highlight"><pre>' in html
+    assert '<div class="highlight"><pre tabindex="0">' in html
     assert '<span class="nb">print</span>' in html  # Pygments classes, not inline styles
-    assert "<table>" in html and "<td>1</td>" in html
+    assert '<table tabindex="0">' in html and "<td>1</td>" in html
     assert '<img alt="A chart"' in html and 'src="/media/chart.png"' in html
 
 
@@ -92,3 +92,12 @@ def test_the_editor_preview_uses_the_same_renderer():
 
 def test_empty_text_renders_to_nothing():
     assert render("").html == "" and render(None).toc == []
+
+
+def test_heading_ids_never_clash_with_the_pages_own_ids():
+    assert '<h2 id="main-section">' in render("## Main").html
+
+
+def test_scrolling_code_blocks_and_tables_can_be_focused_from_the_keyboard():
+    html = render("```\nx\n```\n\n| a |\n|---|\n| 1 |\n\n<pre tabindex=5>y</pre>").html
+    assert html.count('tabindex="0"') == 3
