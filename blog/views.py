@@ -4,6 +4,7 @@ from django.core import signing
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
 from blog.models import Category, Post
@@ -53,11 +54,13 @@ class ArchiveView(TemplateView):
     def get_context_data(self, **kwargs):
         posts = Post.objects.published().only("title", "slug", "published_at")
         years = []
-        for year, year_posts in groupby(posts, key=lambda post: post.published_at.year):
+        # Grouped in the site's time zone, as the dates are shown.
+        for year, year_posts in groupby(posts, key=lambda post: timezone.localtime(post.published_at).year):
             months = [
                 {"date": month_posts[0].published_at, "posts": month_posts}
                 for _, month_posts in (
-                    (key, list(group)) for key, group in groupby(year_posts, key=lambda post: post.published_at.month)
+                    (key, list(group))
+                    for key, group in groupby(year_posts, key=lambda post: timezone.localtime(post.published_at).month)
                 )
             ]
             years.append({"year": year, "months": months, "count": sum(len(month["posts"]) for month in months)})

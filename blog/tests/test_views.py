@@ -167,6 +167,11 @@ class TestPreviewLinks:
         assert client.get(url.replace(":", "x", 1)).status_code == 404
         assert client.get(reverse("blog:post_preview", kwargs={"token": "garbage"})).status_code == 404
 
+    def test_a_link_to_a_post_that_went_live_points_to_its_address(self, client):
+        post = make_post()
+        page = client.get(post.get_preview_url()).content.decode()
+        assert "already public" in page and f'href="{post.get_absolute_url()}"' in page
+
     def test_a_link_to_a_deleted_post_is_not_found(self, client):
         post = make_draft()
         url = post.get_preview_url()
