@@ -45,8 +45,13 @@ def _state():
     state = cache.get(VERSION_KEY)
     if not isinstance(state, tuple):
         fresh = (int(time.time()), _next_publish_timestamp())
-        cache.add(VERSION_KEY, fresh, timeout=None)
-        state = cache.get(VERSION_KEY) or fresh
+        if state is None:
+            cache.add(VERSION_KEY, fresh, timeout=None)  # another worker may have just set it; keep theirs
+        else:
+            cache.set(VERSION_KEY, fresh, timeout=None)  # a bare version from before schedules were tracked
+        state = cache.get(VERSION_KEY)
+        if not isinstance(state, tuple):
+            state = fresh
     return state
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from blog.tests.factories import make_post
@@ -52,8 +53,6 @@ def test_before_its_time_a_scheduled_post_does_not_invalidate_the_cache(client):
 def test_saving_content_bumps_the_version_and_remembers_the_next_publish_time():
     before = content_version()
     post = make_post("Scheduled", published_at=timezone.now() + timedelta(hours=2))
-    from django.core.cache import cache
-
     version, next_publish = cache.get(VERSION_KEY)
     assert version > before
     assert next_publish == pytest.approx(post.published_at.timestamp())
@@ -62,3 +61,9 @@ def test_saving_content_bumps_the_version_and_remembers_the_next_publish_time():
 def test_bumps_are_strictly_increasing():
     first = bump_content_version()
     assert bump_content_version() > first
+
+
+def test_a_bare_version_left_in_the_cache_by_an_older_release_is_upgraded():
+    cache.set(VERSION_KEY, 12345, timeout=None)
+    assert content_version() >= 12345
+    assert isinstance(cache.get(VERSION_KEY), tuple)
