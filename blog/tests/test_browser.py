@@ -97,3 +97,35 @@ def test_screenshots_of_a_post_in_both_themes(live_server, page, screenshot, pos
 def test_blog_listings_have_no_serious_accessibility_violations(live_server, page, axe, post, url):
     page.goto(live_server.url + url)
     assert axe() == []
+
+
+def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_csp(live_server, browser, post):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("owner", "owner@example.com", "a-long-test-password")
+    context = browser.new_context()  # no bypass_csp: the policy the owner's browser enforces
+    page = context.new_page()
+    problems = []
+    page.on(
+        "console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    page.goto(live_server.url + f"/admin/blog/post/{post.pk}/change/")
+
+    page.fill("#id_body", "## Live preview\n\n<script>alert(1)</script>")
+    page.locator("#id_body").press("End")
+    expect(page.locator(".markdownx-preview h2#live-preview")).to_have_text("Live preview#")
+    assert "<script" not in page.inner_html(".markdownx-preview")
+
+    not_an_image = page.evaluate_handle(
+        "() => { const d = new DataTransfer();"
+        " d.items.add(new File(['hello'], 'x.png', {type: 'image/png'})); return d; }"
+    )
+    page.dispatch_event("#id_body", "drop", {"dataTransfer": not_an_image})
+    expect(page.locator(".markdownx-upload-error")).to_contain_text("not a readable image")
+    assert "Invalid response" not in page.input_value("#id_body")
+    assert problems == []
+    context.close()
