@@ -1,1 +1,102 @@
-# Register your models here.
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.html import format_html
+from markdownx.models import MarkdownxField
+from markdownx.widgets import AdminMarkdownxWidget
+
+from blog.models import PREVIEW_MAX_AGE, Category, Post, Series
+from portfolio.cache import bump_content_version
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "post_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_total=Count("posts"))
+
+    @admin.display(description="Posts", ordering="post_total")
+    def post_count(self, obj):
+        return obj.post_total
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "post_count"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_total=Count("posts"))
+
+    @admin.display(description="Posts", ordering="post_total")
+    def post_count(self, obj):
+        return obj.post_total
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "category", "published_at", "reading_time_display", "is_live"]
+    list_filter = ["status", "category", "tags"]
+    list_select_related = ["category"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["category", "series"]
+    readonly_fields = ["preview_link", "reading_time", "updated_at"]
+    actions = ["publish_now", "unpublish"]
+    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "category", "tags", "summary"]}),
+        ("Body", {"fields": ["body"]}),
+        ("Publishing", {"fields": ["status", "published_at", "preview_link", "updated_at"]}),
+        ("Cover image", {"fields": ["cover_image", "cover_alt"], "classes": ["collapse"]}),
+        ("Series", {"fields": ["series", "series_order"], "classes": ["collapse"]}),
+        ("Reading time", {"fields": ["reading_time", "reading_time_override"], "classes": ["collapse"]}),
+    ]
+
+    class Media:
+        js = ["js/admin-post.js"]
+        css = {"all": ["css/highlight.css", "css/admin.css"]}
+
+    @admin.display(description="Reading time", ordering="reading_time")
+    def reading_time_display(self, obj):
+        return f"{obj.reading_time} min"
+
+    @admin.display(description="Is live", boolean=True)
+    def is_live(self, obj):
+        return obj.is_live
+
+    @admin.display(description="Preview link")
+    def preview_link(self, obj):
+        if obj.pk is None:
+            return "Save the post first; then a private preview link appears here."
+        url = f"{settings.SITE_URL}{obj.get_preview_url()}"
+        return format_html(
+            '<input type="text" class="vTextField preview-url" readonly value="{}" aria-label="Preview link">'
+            ' <button type="button" class="button preview-copy" data-copy-target=".preview-url">Copy link</button>'
+            ' <a href="{}" target="_blank" rel="noopener">Open preview</a>'
+            '<div class="help">Anyone with this link can read the post, even as a draft, for {} days.'
+            " It is never indexed by search engines.</div>",
+            url,
+            url,
+            PREVIEW_MAX_AGE.days,
+        )
+
+    @admin.action(description="Publish now")
+    def publish_now(self, request, queryset):
+        now = timezone.now()
+        not_live = Q(status=Post.Status.DRAFT) | Q(published_at__isnull=True) | Q(published_at__gt=now)
+        count = queryset.filter(not_live).update(status=Post.Status.PUBLISHED, published_at=now)
+        bump_content_version()  # update() sends no save signal
+        self.message_user(request, f"Published {count} post{'s' * (count != 1)}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish (back to draft)")
+    def unpublish(self, request, queryset):
+        count = queryset.filter(status=Post.Status.PUBLISHED).update(status=Post.Status.DRAFT)
+        bump_content_version()  # update() sends no save signal
+        self.message_user(request, f"Unpublished {count} post{'s' * (count != 1)}.", messages.SUCCESS)

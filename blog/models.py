@@ -1,3 +1,12 @@
+import math
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.redirects.models import Redirect
+from django.contrib.sites.models import Site
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -7,6 +16,46 @@ from taggit.managers import TaggableManager
 from portfolio.markdown import render
 
 WORDS_PER_MINUTE = 230
+SECONDS_PER_CODE_BLOCK = 20
+SECONDS_PER_CODE_LINE = 2
+SECONDS_PER_IMAGE = 12
+
+PREVIEW_SALT = "blog.post-preview"
+PREVIEW_MAX_AGE = timedelta(days=7)
+
+FENCED_CODE = re.compile(r"^(?P<fence>```|~~~)[^\n]*\n(?P<code>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
+IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+
+
+# Addresses under /blog/ that a post's slug would shadow or be shadowed by.
+RESERVED_SLUGS = {"archive", "category", "preview"}
+
+
+def validate_post_slug(value):
+    if value in RESERVED_SLUGS:
+        raise ValidationError(f"“{value}” is used by another page under /blog/; choose another address.")
+
+
+def estimate_reading_time(markdown_text):
+    """Minutes to read a Markdown body.
+
+    minutes = prose words / 230
+            + per fenced code block: 20 s + 2 s per line (code is read slower than prose,
+              so its words are not counted as prose)
+            + 12 s per image,
+    rounded to the nearest minute, and never less than 1.
+    """
+    text = markdown_text or ""
+    seconds = 0
+    for block in FENCED_CODE.finditer(text):
+        seconds += SECONDS_PER_CODE_BLOCK + SECONDS_PER_CODE_LINE * len(block["code"].splitlines())
+    text = FENCED_CODE.sub(" ", text)
+    seconds += SECONDS_PER_IMAGE * len(IMAGE.findall(text))
+    prose = LINK_TARGET.sub("]", IMAGE.sub(" ", text))
+    seconds += len(WORD.findall(prose)) * 60 / WORDS_PER_MINUTE
+    return max(1, math.floor(seconds / 60 + 0.5))
 
 
 class Category(models.Model):
@@ -43,6 +92,13 @@ class PostQuerySet(models.QuerySet):
         """The one publishing rule: published, and its time has come (a future time means scheduled)."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def for_lists(self):
+        """What every post listing shows, in a fixed number of queries."""
+        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc")
+
 
 class Post(models.Model):
     class Status(models.TextChoices):
@@ -50,14 +106,25 @@ class Post(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200, help_text="The post's headline.")
-    slug = models.SlugField(max_length=200, unique=True, help_text="The post's address: /blog/<slug>/.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        validators=[validate_post_slug],
+        help_text="The post's address: /blog/<slug>/. Changing it on a live post redirects the old address.",
+    )
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="posts", help_text="Every post has one category."
     )
-    tags = TaggableManager(blank=True, help_text="Hashtags without the #, separated by commas.")
+    # Ordered as entered, so the first tag is the post's primary hashtag (shown in lists and on the home page).
+    tags = TaggableManager(
+        blank=True,
+        ordering=["taggit_taggeditem_items__id"],
+        help_text="Hashtags without the #, separated by commas. The first one is the post's primary hashtag.",
+    )
     summary = models.TextField(max_length=500, help_text="One or two sentences for lists, feeds and link previews.")
     body = MarkdownxField(help_text="Markdown. Drag an image in to upload it.")
     body_html = models.TextField(editable=False, default="")
+    toc = models.JSONField(editable=False, default=list, help_text="The body's headings, for the table of contents.")
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
     reading_time_override = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Minutes. Leave empty to compute it from the text."
@@ -68,29 +135,108 @@ class Post(models.Model):
         max_length=10, choices=Status.choices, default=Status.DRAFT, help_text="Drafts are visible to staff only."
     )
     published_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it goes live. A future time schedules the post."
+        null=True,
+        blank=True,
+        help_text="When it goes live. A future time schedules the post; empty means now, when you publish.",
     )
     updated_at = models.DateTimeField(auto_now=True)
     series = models.ForeignKey(
-        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts", help_text="Optional."
+        Series,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="posts",
+        help_text="Optional: the series this post is part of.",
     )
-    series_order = models.PositiveSmallIntegerField(default=0, help_text="This post's place in its series.")
+    series_order = models.PositiveSmallIntegerField(default=0, help_text="This post's place in its series (1, 2, 3…).")
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
+        indexes = [models.Index(fields=["status", "-published_at"], name="post_status_published_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="post_published_has_date",
+                violation_error_message="A published post needs a publish time.",
+            )
+        ]
 
     def __str__(self):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body_html = render(self.body).html
-        self.reading_time = self.reading_time_override or max(1, round(len(self.body.split()) / WORDS_PER_MINUTE))
+        self.render_body()
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        previous = Post.objects.filter(pk=self.pk).first() if self.pk else None
         super().save(*args, **kwargs)
+        if previous and previous.slug != self.slug and previous.is_live:
+            self._redirect_from(previous.get_absolute_url())
 
     def get_absolute_url(self):
         return reverse("blog:post_detail", kwargs={"slug": self.slug})
+
+    def render_body(self):
+        """Fill the fields derived from the Markdown body. Returns True when any of them changed."""
+        rendered = render(self.body)
+        derived = (rendered.html, rendered.toc, self.reading_time_override or estimate_reading_time(self.body))
+        changed = derived != (self.body_html, self.toc, self.reading_time)
+        self.body_html, self.toc, self.reading_time = derived
+        return changed
+
+    def clean(self):
+        # Before the constraint check in the admin's validation: publishing with no time means now.
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    @property
+    def is_live(self):
+        """The same rule as PostQuerySet.published(), for one post in hand."""
+        return self.status == self.Status.PUBLISHED and bool(self.published_at) and self.published_at <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and bool(self.published_at) and self.published_at > timezone.now()
+
+    @property
+    def was_updated(self):
+        """Edited on a later day than it went live: worth an "Updated" line."""
+        return bool(self.published_at and self.updated_at and self.updated_at.date() > self.published_at.date())
+
+    @property
+    def dek_repeats_body(self):
+        """A summary taken from the body's opening would be read twice under the title."""
+        return self.body.lstrip().startswith(self.summary.strip()[:80])
+
+    @property
+    def primary_tag(self):
+        tags = list(self.tags.all())
+        return tags[0] if tags else None
+
+    def get_preview_url(self):
+        """A signed, expiring link that shows this post, draft or not, to anyone who has it."""
+        token = signing.dumps(self.pk, salt=PREVIEW_SALT)
+        return reverse("blog:post_preview", kwargs={"token": token})
+
+    @classmethod
+    def from_preview_token(cls, token):
+        """The post a preview token names. Raises signing.SignatureExpired or signing.BadSignature."""
+        pk = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+        return cls.objects.select_related("category", "series").get(pk=pk)
+
+    def _redirect_from(self, old_path):
+        """Readers and search engines following the old address get a 301 to the new one."""
+        site = Site.objects.get(pk=settings.SITE_ID)
+        new_path = self.get_absolute_url()
+        # Older addresses of this post skip straight to the newest one, and the new address is no longer a redirect.
+        Redirect.objects.filter(site=site, new_path=old_path).update(new_path=new_path)
+        Redirect.objects.filter(site=site, old_path=new_path).delete()
+        Redirect.objects.update_or_create(site=site, old_path=old_path, defaults={"new_path": new_path})
+
+
+def next_scheduled_publish():
+    """When the next scheduled post goes live, so cached pages can expire then (see portfolio.cache)."""
+    return Post.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()

@@ -1,11 +1,15 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from blog import views
+from portfolio.cache import cache_public_page
 
 app_name = "blog"
 
-# Placeholder until the blog issue lands; the names are the contract the nav relies on.
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="placeholder.html"), name="post_list"),
-    # Stand-in so Post.get_absolute_url reverses on the projects branch (build-log links); the blog's view wins.
-    path("<slug:slug>/", TemplateView.as_view(template_name="placeholder.html"), name="post_detail"),
+    path("", cache_public_page(views.PostListView.as_view()), name="post_list"),
+    path("archive/", cache_public_page(views.ArchiveView.as_view()), name="archive"),
+    path("category/<slug:slug>/", cache_public_page(views.CategoryDetailView.as_view()), name="category_detail"),
+    # Never cached: a preview is private to whoever holds the link.
+    path("preview/<str:token>/", views.post_preview, name="post_preview"),
+    path("<slug:slug>/", cache_public_page(views.PostDetailView.as_view()), name="post_detail"),
 ]

@@ -3,6 +3,11 @@
 Anonymous GETs of public pages are cached under a key that includes a content
 version. Saving or deleting any content bumps the version, so every cached page
 goes stale at once, with no list of keys to invalidate.
+
+Scheduled content (a post with a future publish time) goes live without a save, so
+apps register a function that says when their next scheduled item goes live
+(`register_schedule`). The version remembers that moment, and the first request
+after it bumps the version: the item appears on time, with no cron job.
 """
 
 import hashlib
@@ -19,18 +24,50 @@ VERSION_KEY = "content-version"
 CONTENT_APPS = {"portfolio", "blog", "projects", "taggit", "redirects"}
 
 
+# Functions returning the datetime when the next scheduled item goes live, or None.
+_schedules = []
+
+
+def register_schedule(func):
+    """Register a function returning when the next scheduled item goes live (an aware datetime or None)."""
+    if func not in _schedules:
+        _schedules.append(func)
+    return func
+
+
+def _next_publish_timestamp():
+    moments = [moment for func in _schedules if (moment := func()) is not None]
+    return min(moments).timestamp() if moments else None
+
+
+def _state():
+    """(version, next scheduled publish as a timestamp or None), shared by every worker through the cache."""
+    state = cache.get(VERSION_KEY)
+    if not isinstance(state, tuple):
+        fresh = (int(time.time()), _next_publish_timestamp())
+        if state is None:
+            cache.add(VERSION_KEY, fresh, timeout=None)  # another worker may have just set it; keep theirs
+        else:
+            cache.set(VERSION_KEY, fresh, timeout=None)  # a bare version from before schedules were tracked
+        state = cache.get(VERSION_KEY)
+        if not isinstance(state, tuple):
+            state = fresh
+    return state
+
+
 def content_version():
     """A timestamp of the last content change; doubles as the pages' Last-Modified."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = int(time.time())
-        cache.add(VERSION_KEY, version, timeout=None)
+    version, next_publish = _state()
+    if next_publish is not None and time.time() >= next_publish:
+        return bump_content_version()
     return version
 
 
 def bump_content_version(**kwargs):
     # Strictly increasing, even for two saves within one second.
-    cache.set(VERSION_KEY, max(int(time.time()), content_version() + 1), timeout=None)
+    version = max(int(time.time()), _state()[0] + 1)
+    cache.set(VERSION_KEY, (version, _next_publish_timestamp()), timeout=None)
+    return version
 
 
 def content_changed(sender, **kwargs):

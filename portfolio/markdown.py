@@ -4,50 +4,111 @@ Markdown is rendered once, when content is saved, then sanitised with an allow-l
 so whatever an author (or a compromised account) writes cannot run script on a page.
 """
 
+import html as html_lib
 from dataclasses import dataclass, field
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify as toc_slugify
+from markdown.treeprocessors import Treeprocessor
 
-EXTENSIONS = ["fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list"]
+
+class _DemoteH1(Treeprocessor):
+    def run(self, root):
+        for element in root.iter("h1"):
+            element.tag = "h2"
+
+
+class DemoteH1Extension(Extension):
+    """The page title is the only h1, so a "# Heading" in a body becomes an h2 ("##" stays h2)."""
+
+    def extendMarkdown(self, md):
+        # Before the toc extension (priority 5), so the table of contents sees the final levels.
+        md.treeprocessors.register(_DemoteH1(md), "demote_h1", 15)
+
+
+# Ids the page templates use; a heading with the same name would break the skip link or a landmark's label.
+PAGE_IDS = {"main", "toc-title", "series-nav", "series-title", "related-title", "hero-title", "content"}
+
+
+def heading_slug(value, separator):
+    slug = toc_slugify(value, separator)
+    return f"{slug}{separator}section" if slug in PAGE_IDS else slug
+
+
+EXTENSIONS = ["fenced_code", "codehilite", "tables", "footnotes", "toc", "sane_lists", "attr_list", DemoteH1Extension()]
 EXTENSION_CONFIGS = {
-    # CSS classes rather than inline styles: the CSP forbids inline styles, and each theme has a palette.
+    # CSS classes rather than inline styles: the CSP forbids inline styles, and each theme has a palette
+    # (static/css/highlight.css, built by `manage.py build_highlight_css`).
     "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True},
-    "toc": {"permalink": "#", "permalink_class": "heading-anchor", "permalink_title": "Link to this section"},
+    "toc": {
+        "slugify": heading_slug,
+        "permalink": "#",
+        "permalink_class": "heading-anchor",
+        "permalink_title": "Link to this section",
+    },
 }
 
+# No iframe, object, embed, form, script or style: none is in nh3's defaults, and none is added here.
 ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"span", "div", "sup", "section"}) - {"area", "map", "center", "strike"}
 ALLOWED_ATTRIBUTES = {
-    # No style attributes: the CSP forbids inline styles, so they would only be noise.
+    # No style or on* attributes: the CSP forbids inline styles, and event handlers are script.
     "*": {"id", "class", "title"},
     "a": {"href", "hreflang", "title", "class", "id"},
     "img": {"src", "alt", "title", "width", "height"},
     "ol": {"start"},
-    "th": {"scope", "colspan", "rowspan"},
-    "td": {"colspan", "rowspan"},
+    "pre": {"tabindex"},
+    "table": {"tabindex"},
+    "th": {"scope", "colspan", "rowspan", "align"},
+    "td": {"colspan", "rowspan", "align"},
 }
+# Not javascript:, not data: (which can carry HTML or SVG with script).
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
 @dataclass
 class Rendered:
     html: str
-    headings: list = field(default_factory=list)  # [{"level", "id", "name", "children"}], for a table of contents
+    # [{"level", "id", "name", "children"}], the nested heading tree.
+    headings: list = field(default_factory=list)
+
+    @property
+    def toc(self):
+        """The headings as a flat list of {"level", "id", "name"} (plain text), ready to store as JSON."""
+        flat = []
+
+        def walk(nodes):
+            for node in nodes:
+                flat.append({"level": node["level"], "id": node["id"], "name": html_lib.unescape(node["name"])})
+                walk(node["children"])
+
+        walk(self.headings)
+        return flat
+
+
+def sanitise(raw_html):
+    """Reduce HTML to the allow-list. Links get rel="noopener"; images load lazily."""
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+        # Code blocks and tables scroll sideways, so keyboard users must be able to focus them to scroll.
+        set_tag_attribute_values={
+            "img": {"loading": "lazy", "decoding": "async"},
+            "pre": {"tabindex": "0"},
+            "table": {"tabindex": "0"},
+        },
+    )
 
 
 def render(text):
     """Markdown to sanitised HTML, plus the heading tree for a table of contents."""
     md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
     raw_html = md.convert(text or "")
-    html = nh3.clean(
-        raw_html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener",
-        set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}},
-    )
-    return Rendered(html=html, headings=md.toc_tokens)
+    return Rendered(html=sanitise(raw_html), headings=md.toc_tokens)
 
 
 def render_markdown(text):

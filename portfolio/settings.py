@@ -205,6 +205,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Tags keep the order they are typed in (a post's first tag is its primary hashtag).
+TAGGIT_TAGS_FROM_STRING = "portfolio.tags.parse_tags"
+TAGGIT_STRING_FROM_TAGS = "portfolio.tags.tags_to_string"
+
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "portfolio.markdown.render_markdown"
 MARKDOWNX_MEDIA_PATH = "uploads/%Y/%m/"
 MARKDOWNX_UPLOAD_MAX_SIZE = 10 * 1024 * 1024

@@ -1,13 +1,18 @@
+from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from taggit.models import Tag
 
+from blog.models import Post
+from blog.views import POSTS_PER_PAGE
 from portfolio.cache import cache_public_page
 from portfolio.models import FocusArea
 from projects.models import Project
+
+RECENT_POSTS = 3
 
 
 @cache_public_page
@@ -15,15 +20,29 @@ def home(request):
     context = {
         "focus_areas": FocusArea.objects.filter(is_visible=True),
         "featured_projects": Project.objects.featured(),
+        "recent_posts": Post.objects.published().for_lists()[:RECENT_POSTS],
     }
     return render(request, "portfolio/home.html", context)
 
 
 @cache_public_page
 def tag_detail(request, slug):
-    # Minimal stand-in so project tech chips link somewhere on this branch; the blog's version (posts too) wins.
+    """Everything with one tag: projects (by tech) and posts share one tag namespace."""
     tag = get_object_or_404(Tag, slug=slug)
-    return render(request, "portfolio/tag_detail.html", {"tag": tag, "projects": Project.objects.tagged(slug)})
+    paginator = Paginator(Post.objects.published().for_lists().filter(tags=tag), POSTS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404("No such page.") from error
+    context = {
+        "tag": tag,
+        "posts": page.object_list,
+        "page_obj": page,
+        "is_paginated": page.has_other_pages(),
+        # Projects are few, so they are listed whole, above the first page of posts.
+        "projects": Project.objects.tagged(tag.slug) if page.number == 1 else [],
+    }
+    return render(request, "portfolio/tag_detail.html", context)
 
 
 @never_cache

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand
+
+from blog.models import Post
+from portfolio.cache import bump_content_version
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-render every post's stored HTML, table of contents and reading time, "
+        "after the Markdown or sanitising rules change. Does not change 'updated' dates."
+    )
+
+    def handle(self, *args, **options):
+        total = Post.objects.count()
+        changed = 0
+        for number, post in enumerate(Post.objects.order_by("pk").iterator(chunk_size=200), start=1):
+            if post.render_body():
+                # update(), not save(): re-rendering is not an edit, so updated_at and redirects stay as they are.
+                Post.objects.filter(pk=post.pk).update(
+                    body_html=post.body_html, toc=post.toc, reading_time=post.reading_time
+                )
+                changed += 1
+            if number % 50 == 0 or number == total:
+                self.stdout.write(f"  {number}/{total} posts checked, {changed} re-rendered")
+        bump_content_version()  # update() sends no save signal
+        self.stdout.write(self.style.SUCCESS(f"Done: {changed} of {total} posts re-rendered."))
