@@ -6,7 +6,6 @@ Models are looked up through the app registry so contact never imports the conte
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.urls import NoReverseMatch
 
 
 @dataclass(frozen=True)
@@ -16,21 +15,16 @@ class About:
     url: str
 
 
+CONTENT_MODELS = (("blog", "Post", "post"), ("projects", "Project", "project"))
+
+
 def resolve_about(slug):
+    """The published post or project with this slug, or None."""
     if not slug:
         return None
-    for app_label, model_name, kind in (("blog", "Post", "post"), ("projects", "Project", "project")):
-        try:
-            model = apps.get_model(app_label, model_name)
-        except LookupError:
-            continue  # that app isn't built yet, or was removed
-        manager = model.objects
-        queryset = manager.published() if hasattr(manager, "published") else manager.all()
-        obj = queryset.filter(slug=slug).only("slug", "title").first()
+    for app_label, model_name, kind in CONTENT_MODELS:
+        model = apps.get_model(app_label, model_name)
+        obj = model.objects.published().filter(slug=slug).only("slug", "title").first()
         if obj is not None:
-            try:
-                url = obj.get_absolute_url()
-            except (AttributeError, NoReverseMatch):
-                url = ""
-            return About(kind, obj.title, url)
+            return About(kind, obj.title, obj.get_absolute_url())
     return None

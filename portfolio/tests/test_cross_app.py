@@ -1,0 +1,94 @@
+"""Where posts, projects and contact meet: the shared tag page, the build log, and `?about=`."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from contact.models import ContactMessage
+from contact.tests.factories import contact_data
+from contact.tests.factories import make_profile as make_contact_profile
+from projects.models import Project
+from projects.tests.factories import make_post, make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_tag_page_lists_projects_and_posts_with_counts(client):
+    make_project("Raft Store", tech=["Distributed Systems", "Go"])
+    make_project("Hidden", tech=["Distributed Systems"], status=Project.Status.DRAFT)
+    post = make_post("Consensus notes")
+    post.tags.add("Distributed Systems")
+    make_post("Unrelated").tags.add("Cooking")
+
+    html = client.get(reverse("tag_detail", args=["distributed-systems"])).content.decode()
+
+    assert 'Projects <span class="count">(1)</span>' in html
+    assert 'Posts <span class="count">(1)</span>' in html
+    assert "Raft Store" in html and "Consensus notes" in html
+    assert "Hidden" not in html and "Unrelated" not in html
+
+
+def test_a_tag_with_only_projects_shows_no_empty_posts_section(client):
+    make_project("Raft Store", tech=["Go"])
+    html = client.get(reverse("tag_detail", args=["go"])).content.decode()
+    assert "Raft Store" in html
+    assert "No posts with this tag yet." not in html
+
+
+def test_project_tech_chips_lead_to_the_shared_tag_page(client):
+    project = make_project("Raft Store", tech=["Go"])
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert f'href="{reverse("tag_detail", args=["go"])}"' in html
+
+
+def test_a_build_log_post_names_its_project_and_the_project_links_back(client):
+    post = make_post("Day 1: the write path")
+    project = make_project("Raft Store")
+    project.related_posts.add(post)
+
+    post_html = client.get(post.get_absolute_url()).content.decode()
+    assert "Part of the build log of" in post_html
+    assert f'href="{project.get_absolute_url()}"' in post_html
+
+    project_html = client.get(project.get_absolute_url()).content.decode()
+    assert f'href="{post.get_absolute_url()}"' in project_html
+
+
+def test_a_draft_project_does_not_claim_a_post(client):
+    post = make_post("Day 1: the write path")
+    make_project("Secret", status=Project.Status.DRAFT).related_posts.add(post)
+    assert "Part of the build log of" not in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_contact_about_a_project_names_it_in_the_form_and_the_email(client, django_capture_on_commit_callbacks):
+    make_contact_profile()
+    project = make_project("Raft Store")
+    form = client.get(reverse("contact:contact_form"), {"about": project.slug}).content.decode()
+    assert "Raft Store" in form
+
+    with django_capture_on_commit_callbacks(execute=True):  # the email task is enqueued on commit
+        response = client.post(reverse("contact:contact_form"), contact_data(about=project.slug))
+    assert response.status_code == 302
+    assert ContactMessage.objects.get().about == project.slug
+    assert "About: Raft Store (project)" in mail.outbox[0].body
+
+
+def test_the_tag_page_costs_the_same_with_many_projects_and_posts(client, django_assert_max_num_queries):
+    def queries_for_tag_page():
+        from django.core.cache import cache
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("tag_detail", args=["go"])).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        make_project(tech=["Go", "Rust"])
+        make_post().tags.add("Go")
+    few = queries_for_tag_page()
+    for _ in range(60):
+        make_project(tech=["Go", "Rust"])
+        make_post().tags.add("Go")
+    assert queries_for_tag_page() == few
