@@ -15,6 +15,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]  # Meta.ordering is dropped from the grouped query below
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_total=Count("posts"))
