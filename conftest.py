@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client", "django_user_model"}
@@ -21,9 +21,11 @@ def _fresh_cache(request):
     if not (request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames)):
         yield
         return
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(scope="session")

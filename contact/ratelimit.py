@@ -3,7 +3,7 @@
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.crypto import salted_hmac
 
 
@@ -25,6 +25,7 @@ def allow(scope, key):
     """Count one submission; False once this key has used up its window (a fixed-window counter)."""
     limit, window = settings.CONTACT_RATE_LIMIT, settings.CONTACT_RATE_WINDOW_SECONDS
     bucket = int(time.time() // window)
+    cache = caches["ratelimit"]
     cache_key = f"ratelimit:{scope}:{key}:{bucket}"
     cache.add(cache_key, 0, timeout=window + 60)
     try:

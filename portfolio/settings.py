@@ -110,10 +110,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits and cached pages must hold across gunicorn workers, so the cache is
 # shared: Redis when configured, otherwise a table in the database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Rate-limit counters get their own space, so a flood of cached pages can never evict them.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": alias}
+        for alias in ("default", "ratelimit")
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+    }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 AUTH_PASSWORD_VALIDATORS = [
