@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client", "django_user_model"}
@@ -26,6 +28,22 @@ def _fresh_cache(request):
     yield
     for alias in caches:
         caches[alias].clear()
+
+
+@pytest.fixture
+def count_queries(client):
+    """The queries one GET costs on a page-cache miss, after a warm-up fills per-process caches (content types)."""
+
+    def count(url):
+        counts = []
+        for _ in range(2):
+            caches["default"].clear()
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        return counts[-1]
+
+    return count
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
 from blog.models import PREVIEW_MAX_AGE, Category, Post, Series
-from portfolio.cache import bump_content_version
+from portfolio.cache import update_content
 
 
 @admin.register(Category)
@@ -30,6 +30,7 @@ class SeriesAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "post_count"]
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
+    ordering = ["title"]  # Meta.ordering is dropped from the grouped query below
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_total=Count("posts"))
@@ -92,12 +93,10 @@ class PostAdmin(admin.ModelAdmin):
     def publish_now(self, request, queryset):
         now = timezone.now()
         not_live = Q(status=Post.Status.DRAFT) | Q(published_at__isnull=True) | Q(published_at__gt=now)
-        count = queryset.filter(not_live).update(status=Post.Status.PUBLISHED, published_at=now)
-        bump_content_version()  # update() sends no save signal
+        count = update_content(queryset.filter(not_live), status=Post.Status.PUBLISHED, published_at=now)
         self.message_user(request, f"Published {count} post{'s' * (count != 1)}.", messages.SUCCESS)
 
     @admin.action(description="Unpublish (back to draft)")
     def unpublish(self, request, queryset):
-        count = queryset.filter(status=Post.Status.PUBLISHED).update(status=Post.Status.DRAFT)
-        bump_content_version()  # update() sends no save signal
+        count = update_content(queryset.filter(status=Post.Status.PUBLISHED), status=Post.Status.DRAFT)
         self.message_user(request, f"Unpublished {count} post{'s' * (count != 1)}.", messages.SUCCESS)

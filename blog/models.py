@@ -110,7 +110,7 @@ class Post(models.Model):
         max_length=200,
         unique=True,
         validators=[validate_post_slug],
-        help_text="The post's address: /blog/<slug>/. Changing it on a live post redirects the old address.",
+        help_text="The post's address: /blog/your-post-title/. Changing it on a live post redirects the old address.",
     )
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="posts", help_text="Every post has one category."

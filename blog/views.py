@@ -8,17 +8,10 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
 from blog.models import Category, Post
+from portfolio.mixins import StaffSeesDraftsMixin
 
 POSTS_PER_PAGE = 10
 RELATED_POSTS = 3
-
-
-class StaffDraftsMixin:
-    """Staff also see drafts and scheduled posts (under a banner); everyone else only what is live."""
-
-    def get_queryset(self):
-        posts = Post.objects.select_related("category", "series").prefetch_related("tags")
-        return posts if self.request.user.is_staff else posts.published()
 
 
 class PostListView(ListView):
@@ -67,8 +60,10 @@ class ArchiveView(TemplateView):
         return super().get_context_data(years=years, **kwargs)
 
 
-class PostDetailView(StaffDraftsMixin, DetailView):
-    model = Post
+class PostDetailView(StaffSeesDraftsMixin, DetailView):
+    """Staff also see drafts and scheduled posts, under a banner."""
+
+    queryset = Post.objects.select_related("category", "series").prefetch_related("tags")
     template_name = "blog/post_detail.html"
     context_object_name = "post"
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.shortcuts import redirect
+from django.urls import reverse
 
-from portfolio.cache import bump_content_version
+from portfolio.cache import update_content
 from portfolio.models import FocusArea, SiteProfile, SocialLink
 
 admin.site.site_header = "Portfolio admin"
@@ -42,16 +43,14 @@ class OrderedVisibleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Show selected on the site")
     def show_selected(self, request, queryset):
-        queryset.update(is_visible=True)
-        bump_content_version()  # update() sends no save signal
+        update_content(queryset, is_visible=True)
 
     @admin.action(description="Hide selected from the site")
     def hide_selected(self, request, queryset):
-        queryset.update(is_visible=False)
-        bump_content_version()  # update() sends no save signal
+        update_content(queryset, is_visible=False)
 
     def view_on_site(self, obj):
-        return "/"
+        return reverse("home")
 
 
 @admin.register(FocusArea)

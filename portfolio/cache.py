@@ -13,13 +13,17 @@ after it bumps the version: the item appears on time, with no cron job.
 import hashlib
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
 VERSION_KEY = "content-version"
+# The only query parameters our public pages read; anything else bypasses the cache.
+CACHEABLE_PARAMS = {"page", "tech"}
 # Apps whose saves change what public pages show.
 CONTENT_APPS = {"portfolio", "blog", "projects", "taggit", "redirects"}
 
@@ -43,15 +47,9 @@ def _next_publish_timestamp():
 def _state():
     """(version, next scheduled publish as a timestamp or None), shared by every worker through the cache."""
     state = cache.get(VERSION_KEY)
-    if not isinstance(state, tuple):
-        fresh = (int(time.time()), _next_publish_timestamp())
-        if state is None:
-            cache.add(VERSION_KEY, fresh, timeout=None)  # another worker may have just set it; keep theirs
-        else:
-            cache.set(VERSION_KEY, fresh, timeout=None)  # a bare version from before schedules were tracked
-        state = cache.get(VERSION_KEY)
-        if not isinstance(state, tuple):
-            state = fresh
+    if state is None:
+        cache.add(VERSION_KEY, (int(time.time()), _next_publish_timestamp()), timeout=None)
+        state = cache.get(VERSION_KEY)  # another worker may have just set it; theirs wins
     return state
 
 
@@ -73,6 +71,21 @@ def bump_content_version(**kwargs):
 def content_changed(sender, **kwargs):
     if sender._meta.app_label in CONTENT_APPS:
         bump_content_version()
+        # Again once the change is committed: a visitor's request between the save and the commit
+        # would otherwise cache the old content under the new version.
+        transaction.on_commit(bump_content_version)
+
+
+def update_content(queryset, **fields):
+    """queryset.update() for content, which sends no save signal; returns the number of rows changed."""
+    changed = queryset.update(**fields)
+    content_changed(queryset.model)
+    return changed
+
+
+def _page_key(request, version):
+    path = request.path + "?" + urlencode(sorted(request.GET.items()))
+    return f"page:{version}:{hashlib.sha256(path.encode()).hexdigest()}"
 
 
 def cache_public_page(view):
@@ -84,9 +97,12 @@ def cache_public_page(view):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_cache=True)
             return response
+        if not CACHEABLE_PARAMS.issuperset(request.GET):
+            # Unknown parameters change nothing on our pages; not caching them keeps
+            # `?junk=1..N` from filling the cache and pushing real pages out.
+            return view(request, *args, **kwargs)
         version = content_version()
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{version}:{digest}"
+        key = _page_key(request, version)
         response = cache.get(key)
         if response is None:
             response = view(request, *args, **kwargs)

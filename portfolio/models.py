@@ -3,15 +3,20 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 
+# URLField alone also accepts ftp://; a visitor's browser should only ever be sent to a web page.
+WEB_URL_MESSAGE = "Enter a full http:// or https:// address."
+web_url = URLValidator(schemes=["http", "https"], message=WEB_URL_MESSAGE)
+
 
 def validate_link(value):
     """Allow web links, mailto: and site paths only, so no `javascript:` URL reaches a page."""
-    if value.startswith("/") and not value.startswith("//"):
+    # Browsers read "//host" and "/\host" as another site, so only a plain path counts as ours.
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return  # a path on this site, such as /contact/book/
     if value.startswith("mailto:"):
         EmailValidator(message="Enter a valid email address after mailto:.")(value.removeprefix("mailto:"))
     else:
-        URLValidator(schemes=["http", "https"], message="Enter a full http:// or https:// address.")(value)
+        web_url(value)
 
 
 class SiteProfile(models.Model):

@@ -9,11 +9,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
-    # Browsers ask for /favicon.ico on every page that names no icon, the admin's included.
     path("favicon.ico", views.favicon),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("blog/", include("blog.urls")),
-    path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("projects/", include("projects.urls")),
     path("contact/", include("contact.urls")),
     # markdownx's own views answer anyone and trust the browser's content type; these are staff-only and checked.

@@ -1,11 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from markdownx.admin import MarkdownxModelAdmin
 from taggit.forms import TagWidget
 from taggit.managers import TaggableManager
 
-from portfolio.cache import bump_content_version
-from projects.models import WEB_URL_MESSAGE, Project
+from portfolio.cache import update_content
+from portfolio.models import WEB_URL_MESSAGE
+from projects.models import Project
 
 
 @admin.register(Project)
@@ -43,10 +44,10 @@ class ProjectAdmin(MarkdownxModelAdmin):
 
     @admin.action(description="Publish selected projects")
     def publish_selected(self, request, queryset):
-        queryset.update(status=Project.Status.PUBLISHED)
-        bump_content_version()  # update() sends no save signal
+        count = update_content(queryset, status=Project.Status.PUBLISHED)
+        self.message_user(request, f"Published {count} project{'s' * (count != 1)}.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected projects (back to draft)")
     def unpublish_selected(self, request, queryset):
-        queryset.update(status=Project.Status.DRAFT)
-        bump_content_version()  # update() sends no save signal
+        count = update_content(queryset, status=Project.Status.DRAFT)
+        self.message_user(request, f"Unpublished {count} project{'s' * (count != 1)}.", messages.SUCCESS)

@@ -1,4 +1,3 @@
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
@@ -8,10 +7,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag
 
 from portfolio.markdown import render
-
-# URLField alone also accepts ftp://; a visitor's browser should only ever be sent to a web page.
-WEB_URL_MESSAGE = "Enter a full http:// or https:// address."
-web_url = URLValidator(schemes=["http", "https"], message=WEB_URL_MESSAGE)
+from portfolio.models import web_url
 
 
 class ProjectQuerySet(models.QuerySet):

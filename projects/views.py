@@ -2,20 +2,12 @@ import re
 
 from django.views.generic import DetailView, ListView
 
+from portfolio.mixins import StaffSeesDraftsMixin
 from projects.models import Project
 
 # The shape of a taggit slug. Anything else cannot match a tag, so it is answered without a query
 # (and never reaches the database: Postgres rejects NUL bytes with an error).
 TECH_SLUG = re.compile(r"[-\w]{1,100}")
-
-
-class StaffSeesDraftsMixin:
-    """The public sees published projects; staff also see drafts, to check them before publishing."""
-
-    def get_queryset(self):
-        if self.request.user.is_staff:
-            return Project.objects.all()
-        return Project.objects.published()
 
 
 class ProjectListView(ListView):
@@ -41,6 +33,7 @@ class ProjectListView(ListView):
 
 
 class ProjectDetailView(StaffSeesDraftsMixin, DetailView):
+    model = Project
     template_name = "projects/project_detail.html"
     context_object_name = "project"
 

@@ -38,7 +38,15 @@ def test_social_links_accept_web_mail_and_site_links(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "data:text/html,hi", "//evil.example/x", "ftp://example.com", "mailto:not-an-email"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "ftp://example.com",
+        "mailto:not-an-email",
+    ],
 )
 def test_social_links_refuse_scripts_and_odd_schemes(url):
     with pytest.raises(ValidationError) as error:

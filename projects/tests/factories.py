@@ -1,11 +1,7 @@
 """Plain helpers that make rows for the projects tests."""
 
-from datetime import timedelta
 from itertools import count
 
-from django.utils import timezone
-
-from blog.models import Category, Post
 from projects.models import Project
 
 _numbers = count(1)
@@ -21,19 +17,3 @@ def make_project(title=None, *, tech=(), status=Project.Status.PUBLISHED, **fiel
     for name in tech:
         project.tech.add(name)
     return project
-
-
-def make_post(title=None, *, status=Post.Status.PUBLISHED, **fields):
-    n = next(_numbers)
-    category, _ = Category.objects.get_or_create(name="Engineering", slug="engineering")
-    if status == Post.Status.PUBLISHED:
-        fields.setdefault("published_at", timezone.now() - timedelta(days=1))
-    return Post.objects.create(
-        title=title or f"Post {n}",
-        slug=fields.pop("slug", f"post-{n}"),
-        category=category,
-        summary="A post.",
-        body=fields.pop("body", "Some words."),
-        status=status,
-        **fields,
-    )

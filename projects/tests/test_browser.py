@@ -2,7 +2,8 @@
 
 import pytest
 
-from projects.tests.factories import make_post, make_project
+from blog.tests.factories import make_post
+from projects.tests.factories import make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

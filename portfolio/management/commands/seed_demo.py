@@ -1,9 +1,13 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse_lazy
 
+from blog.seed import seed_blog
+from contact.seed import seed_contact
 from portfolio.cache import bump_content_version
 from portfolio.models import FocusArea, SiteProfile, SocialLink
 from portfolio.seed import SEED_FILE, load_seed
+from projects.seed import seed_projects
 
 # The seed names the platforms but not the owner's profile addresses; the owner
 # replaces these with their own in the admin ("Social links").
@@ -11,7 +15,7 @@ FIND_ME_LINKS = [
     ("GitHub", "https://github.com/", SocialLink.Kind.GITHUB),
     ("LinkedIn", "https://www.linkedin.com/", SocialLink.Kind.LINKEDIN),
     ("NotebookLM", "https://notebooklm.google.com/", SocialLink.Kind.NOTEBOOKLM),
-    ("Book a quick intro call", "/contact/book/", SocialLink.Kind.BOOKING),
+    ("Book a quick intro call", reverse_lazy("contact:booking_form"), SocialLink.Kind.BOOKING),
 ]
 
 
@@ -53,10 +57,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, seed_file, **options):
-        from blog.seed import seed_blog
-        from contact.seed import seed_contact
-        from projects.seed import seed_projects
-
         content = load_seed(seed_file)
         created = seed_site(content) | seed_blog(content) | seed_projects(content) | seed_contact(content)
         bump_content_version()  # bulk_create sends no save signals
