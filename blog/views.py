@@ -84,9 +84,12 @@ def post_page_context(post):
         context["next_post"] = live.filter(newer).only("title", "slug").order_by("published_at", "pk").first()
     tag_ids = [tag.pk for tag in post.tags.all()]
     if tag_ids:
+        # The series box already lists the other parts, so related posts come from outside the series.
+        others = live.exclude(pk=post.pk)
+        if post.series_id:
+            others = others.exclude(series=post.series_id)
         context["related_posts"] = list(
-            live.filter(tags__in=tag_ids)
-            .exclude(pk=post.pk)
+            others.filter(tags__in=tag_ids)
             .annotate(shared_tags=Count("pk"))
             .order_by("-shared_tags", "-published_at")
             .select_related("category")[:RELATED_POSTS]

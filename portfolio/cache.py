@@ -48,7 +48,7 @@ def _state():
     """(version, next scheduled publish as a timestamp or None), shared by every worker through the cache."""
     state = cache.get(VERSION_KEY)
     if state is None:
-        cache.add(VERSION_KEY, (int(time.time()), _next_publish_timestamp()), timeout=None)
+        cache.add(VERSION_KEY, (time.time(), _next_publish_timestamp()), timeout=None)
         state = cache.get(VERSION_KEY)  # another worker may have just set it; theirs wins
     return state
 
@@ -62,8 +62,9 @@ def content_version():
 
 
 def bump_content_version(**kwargs):
-    # Strictly increasing, even for two saves within one second.
-    version = max(int(time.time()), _state()[0] + 1)
+    # Strictly increasing, even for two saves in the same instant, yet never ahead of the clock by more
+    # than a hair: it is also the pages' Last-Modified.
+    version = max(time.time(), _state()[0] + 0.001)
     cache.set(VERSION_KEY, (version, _next_publish_timestamp()), timeout=None)
     return version
 
@@ -109,8 +110,10 @@ def cache_public_page(view):
             if hasattr(response, "render"):
                 response.render()
             if response.status_code == 200 and not response.has_header("Cache-Control"):
-                response["Last-Modified"] = http_date(version)
-                patch_cache_control(response, public=True, max_age=60)
+                response["Last-Modified"] = http_date(int(version))
+                # Browsers may keep the page but must ask again each time (a cheap 304 through the
+                # ETag), so an edit in the admin shows on the next visit.
+                patch_cache_control(response, public=True, no_cache=True)
                 cache.set(key, response, settings.PAGE_CACHE_SECONDS)
         return response
 

@@ -1,6 +1,11 @@
 """A reader's view in headless Chromium: copy a code block, follow the table of contents, accessibility, themes."""
 
+import base64
+import io
+import re
+
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from blog.tests.factories import make_post, make_series
@@ -57,8 +62,8 @@ def post(transactional_db):
 def test_a_reader_copies_a_code_block_with_its_button(live_server, page, post):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto(live_server.url + post.get_absolute_url())
-    button = page.get_by_role("button", name="Copy code to clipboard")
-    expect(button).to_have_count(1)
+    expect(page.get_by_role("button", name="Copy")).to_have_count(1)
+    button = page.locator(".copy-button")
     button.click()
     expect(button).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()").strip() == CODE
@@ -99,7 +104,10 @@ def test_blog_listings_have_no_serious_accessibility_violations(live_server, pag
     assert axe() == []
 
 
-def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_csp(live_server, browser, post):
+def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_csp(
+    live_server, browser, post, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     from django.contrib.auth.models import User
 
     User.objects.create_superuser("owner", "owner@example.com", "a-long-test-password")
@@ -120,6 +128,7 @@ def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_c
     expect(page.locator(".markdownx-preview h2#live-preview")).to_have_text("Live preview#")
     assert "<script" not in page.inner_html(".markdownx-preview")
 
+    expect(page.locator(".markdownx-upload-error")).to_be_hidden()
     not_an_image = page.evaluate_handle(
         "() => { const d = new DataTransfer();"
         " d.items.add(new File(['hello'], 'x.png', {type: 'image/png'})); return d; }"
@@ -127,5 +136,17 @@ def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_c
     page.dispatch_event("#id_body", "drop", {"dataTransfer": not_an_image})
     expect(page.locator(".markdownx-upload-error")).to_contain_text("not a readable image")
     assert "Invalid response" not in page.input_value("#id_body")
+
+    # A good upload afterwards clears the old complaint.
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(png, "PNG")
+    a_real_image = page.evaluate_handle(
+        "(data) => { const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0)); const d = new DataTransfer();"
+        " d.items.add(new File([bytes], 'real.png', {type: 'image/png'})); return d; }",
+        base64.b64encode(png.getvalue()).decode(),
+    )
+    page.dispatch_event("#id_body", "drop", {"dataTransfer": a_real_image})
+    expect(page.locator("#id_body")).to_have_value(re.compile(r"!\[\]\(/media/uploads/"))
+    expect(page.locator(".markdownx-upload-error")).to_be_hidden()
     assert problems == []
     context.close()

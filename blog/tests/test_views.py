@@ -121,6 +121,13 @@ class TestPostPage:
         assert len(related) == 3
         assert related[:2] == [best, good]
 
+    def test_related_posts_leave_out_the_series_the_page_already_lists(self, client):
+        series = make_series("Agents")
+        part_one = make_post("Part 1", tags=["agents"], series=series, series_order=1)
+        make_post("Part 2", tags=["agents"], series=series, series_order=2)
+        outside = make_post("Outside the series", tags=["agents"])
+        assert client.get(part_one.get_absolute_url()).context["related_posts"] == [outside]
+
     def test_series_navigation_says_which_part_this_is(self, client):
         series = make_series("Agents")
         parts = [make_post(f"Part {n}", series=series, series_order=n) for n in (1, 2, 3, 4)]

@@ -79,3 +79,14 @@ def test_the_nav_fits_a_320px_phone_without_a_menu_button(page, seeded):
     for name in ["Home", "Projects", "Writing", "Contact"]:
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=name)).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_the_admins_own_theme_setting_does_not_change_the_site(page, seeded):
+    page.emulate_media(color_scheme="dark")
+    page.goto(seeded + "/")
+    page.evaluate("localStorage.setItem('theme', 'auto')")  # what Django's admin stores on this origin
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.get_by_role("button", name="Dark theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    assert page.evaluate("localStorage.getItem('theme')") == "auto"

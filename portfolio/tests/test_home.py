@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -69,6 +71,7 @@ def test_home_works_before_any_content_exists(client):
 def test_visitors_get_a_cacheable_page_with_validators(client, site):
     response = client.get("/")
     assert "public" in response["Cache-Control"]
+    assert "no-cache" in response["Cache-Control"]  # revalidate, so admin edits show on the next visit
     assert response.has_header("Last-Modified")
     assert response.has_header("ETag")
     again = client.get("/", HTTP_IF_NONE_MATCH=response["ETag"])
@@ -90,3 +93,12 @@ def test_home_costs_a_fixed_number_of_queries(client, site, django_assert_max_nu
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(2):  # a hit: version and page
         assert client.get("/").status_code == 200
+
+
+def test_last_modified_never_runs_ahead_of_the_clock_after_many_saves(client, site):
+    from django.utils.http import parse_http_date
+
+    for i in range(30):
+        make_focus_area(f"Burst {i}")
+    response = client.get("/")
+    assert parse_http_date(response["Last-Modified"]) <= time.time()

@@ -7,7 +7,8 @@ document.addEventListener("DOMContentLoaded", function () {
     button.type = "button";
     button.className = "copy-button";
     button.textContent = "Copy";
-    button.setAttribute("aria-label", "Copy code to clipboard");
+    // Announces "Copied" to screen readers, not only on screen.
+    button.setAttribute("aria-live", "polite");
     button.addEventListener("click", function () {
       var code = pre.querySelector("code") || pre;
       navigator.clipboard.writeText(code.innerText).then(function () {

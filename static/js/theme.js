@@ -1,7 +1,8 @@
 // Applies the saved theme before the first paint, then wires up the toggle.
 // Without JavaScript the page simply follows the operating system's preference.
 (function () {
-  var KEY = "theme";
+  // Not "theme": Django's admin stores its own setting under that name on the same origin.
+  var KEY = "site-theme";
   var root = document.documentElement;
   var media = window.matchMedia("(prefers-color-scheme: dark)");
 
