@@ -107,8 +107,11 @@ def sanitise(raw_html):
 def render(text):
     """Markdown to sanitised HTML, plus the heading tree for a table of contents."""
     md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    raw_html = md.convert(text or "")
-    return Rendered(html=sanitise(raw_html), headings=md.toc_tokens)
+    html = sanitise(md.convert(text or ""))
+    # The "#" permalink is for mouse users copying a link; to a screen reader it would only add
+    # "#" to every heading's name. Added after sanitising, as fixed text, so no input can reach it.
+    html = html.replace('<a class="heading-anchor"', '<a class="heading-anchor" aria-hidden="true" tabindex="-1"')
+    return Rendered(html=html, headings=md.toc_tokens)
 
 
 def render_markdown(text):

@@ -60,9 +60,12 @@ def test_links_get_noopener_and_images_load_lazily():
     assert 'loading="lazy"' in html
 
 
-def test_headings_get_a_visible_permalink():
+def test_headings_get_a_visible_permalink_that_stays_out_of_their_spoken_name():
     html = render("## Why it matters").html
-    assert '<a class="heading-anchor" href="#why-it-matters" title="Link to this section" rel="noopener">#</a>' in html
+    assert (
+        '<a class="heading-anchor" aria-hidden="true" tabindex="-1" href="#why-it-matters" '
+        'title="Link to this section" rel="noopener">#</a>'
+    ) in html
 
 
 def test_a_top_level_heading_becomes_h2_so_the_page_keeps_one_h1():
@@ -101,3 +104,8 @@ def test_heading_ids_never_clash_with_the_pages_own_ids():
 def test_scrolling_code_blocks_and_tables_can_be_focused_from_the_keyboard():
     html = render("```\nx\n```\n\n| a |\n|---|\n| 1 |\n\n<pre tabindex=5>y</pre>").html
     assert html.count('tabindex="0"') == 3
+
+
+def test_authors_cannot_forge_a_hidden_heading_anchor():
+    html = render('<a class="heading-anchor" href="javascript:alert(1)" onclick="x()">#</a>').html
+    assert "javascript:" not in html and "onclick" not in html
