@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.sites.models import Site
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -8,6 +10,9 @@ from portfolio.models import FocusArea, SiteProfile, SocialLink
 admin.site.site_header = "Portfolio admin"
 admin.site.site_title = "Portfolio admin"
 admin.site.index_title = "Your site"
+# One owner, one domain: groups and the sites framework's table would only be noise in the owner's index.
+admin.site.unregister(Group)
+admin.site.unregister(Site)
 
 
 @admin.register(SiteProfile)
