@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("feeds/", include("blog.feed_urls")),
     path("favicon.ico", views.favicon),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("blog/", include("blog.urls")),
