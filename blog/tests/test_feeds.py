@@ -207,3 +207,19 @@ def test_relative_urls_resolve_against_the_post_and_others_are_kept():
     assert 'href="mailto:a@x.example"' in result
     assert 'src="https://ada.example/blog/post/media/a.png"' in result
     assert 'href="https://ada.example/s/?a=1&amp;b=2"' in result
+
+
+def test_every_page_advertises_its_feeds_for_autodiscovery(client):
+    html = client.get("/").content.decode()
+
+    assert '<link rel="alternate" type="application/rss+xml"' in html and 'href="/feeds/rss/"' in html
+    assert 'type="application/atom+xml"' in html and 'href="/feeds/atom/"' in html
+    assert 'type="application/feed+json"' in html and 'href="/feeds/json/"' in html
+
+
+def test_the_footer_and_the_blog_page_link_to_the_rss_feed(client):
+    home = client.get("/").content.decode()
+    blog = client.get("/blog/").content.decode()
+
+    assert '<p class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
+    assert blog.count('<a class="feed-link" href="/feeds/rss/"') == 2
