@@ -1,10 +1,11 @@
-"""/sitemap.xml and /robots.txt: absolute addresses on SITE_URL's host, published content only."""
+"""/sitemap.xml, /robots.txt and /llms.txt: absolute addresses on SITE_URL's host, published content only."""
 
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from blog.tests.factories import make_category, make_draft, make_many_posts, make_post
+from portfolio.tests.factories import make_profile
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -80,3 +81,40 @@ def test_robots_txt_points_crawlers_to_the_sitemap(client):
 
     assert response["Content-Type"].startswith("text/plain")
     assert f"Sitemap: {SITE_URL}/sitemap.xml" in response.content.decode().splitlines()
+
+
+def test_llms_txt_introduces_the_owner_then_lists_published_posts_and_projects(client):
+    make_profile(owner_name="Ada Example", headline="Building systems that scale")
+    post = make_post("Backpressure [part 3]", summary="Bounded queues\npush back.")
+    project = make_project("Tyche", summary="Pre-loading for serverless ML.")
+
+    response = client.get("/llms.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "# Ada Example"
+    assert "> Building systems that scale" in lines
+    assert lines.index("## Posts") < lines.index("## Projects")
+    assert f"- [Backpressure \\[part 3\\]]({SITE_URL}{post.get_absolute_url()}): Bounded queues push back." in lines
+    assert f"- [Tyche]({SITE_URL}{project.get_absolute_url()}): Pre-loading for serverless ML." in lines
+
+
+def test_llms_txt_leaves_out_drafts_scheduled_posts_and_draft_projects(client):
+    make_post("Live post")
+    make_draft("Draft post")
+    make_post("Scheduled post", published_at="future")
+    make_project("Live project")
+    make_project("Draft project", status=Project.Status.DRAFT)
+
+    text = client.get("/llms.txt").content.decode()
+
+    assert "Live post" in text and "Live project" in text
+    assert "Draft post" not in text and "Scheduled post" not in text and "Draft project" not in text
+
+
+def test_llms_txt_is_served_before_the_site_profile_exists(client):
+    response = client.get("/llms.txt")
+
+    assert response.status_code == 200
+    assert response.content.decode().startswith("# ")
