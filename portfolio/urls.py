@@ -1,14 +1,31 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
+from blog.sitemaps import CategorySitemap, PostListSitemap, PostSitemap
 from portfolio import uploads, views
+from portfolio.cache import cache_public_page
+from portfolio.sitemaps import HomeSitemap
+from projects.sitemaps import ProjectListSitemap, ProjectSitemap
+
+SITEMAPS = {
+    "home": HomeSitemap,
+    "blog": PostListSitemap,
+    "posts": PostSitemap,
+    "categories": CategorySitemap,
+    "projects": ProjectListSitemap,
+    "project-pages": ProjectSitemap,
+}
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("llms.txt", views.llms_txt, name="llms_txt"),
+    path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/", include("blog.feed_urls")),
     path("favicon.ico", views.favicon),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
     path("blog/", include("blog.urls")),

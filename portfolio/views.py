@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
@@ -64,3 +65,33 @@ def favicon(request):
 
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
+
+
+def _one_line(text):
+    return " ".join(text.split())
+
+
+def _link_text(text):
+    # Brackets would end a Markdown link's text early.
+    return _one_line(text).replace("[", "\\[").replace("]", "\\]")
+
+
+def _llms_entries(items):
+    return [
+        {
+            "title": _link_text(item.title),
+            "url": settings.SITE_URL + item.get_absolute_url(),
+            "summary": _one_line(item.summary),
+        }
+        for item in items
+    ]
+
+
+@cache_public_page
+def llms_txt(request):
+    """/llms.txt (https://llmstxt.org): who the owner is, then every published post and project, as Markdown."""
+    context = {
+        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary")),
+        "projects": _llms_entries(Project.objects.published().only("title", "slug", "summary")),
+    }
+    return render(request, "llms.txt", context, content_type="text/plain; charset=utf-8")

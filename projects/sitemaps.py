@@ -1,10 +1,10 @@
-from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from portfolio.sitemaps import SiteUrlSitemap
 from projects.models import Project
 
 
-class ProjectSitemap(Sitemap):
+class ProjectSitemap(SiteUrlSitemap):
     """Published case studies, for /sitemap.xml (wired in the root urlconf with the blog's sitemaps)."""
 
     changefreq = "monthly"
@@ -17,7 +17,7 @@ class ProjectSitemap(Sitemap):
         return project.updated_at
 
 
-class ProjectListSitemap(Sitemap):
+class ProjectListSitemap(SiteUrlSitemap):
     changefreq = "weekly"
     priority = 0.6
 
