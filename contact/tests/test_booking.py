@@ -12,7 +12,8 @@ from contact import views
 from contact.models import BookingRequest, BookingSettings
 from contact.notifications import cancel_token, cancel_url
 from contact.slots import candidate_slots
-from contact.tests.factories import booking_data, make_booking, make_booking_settings, make_profile
+from contact.tests.factories import booking_data, make_booking, make_booking_settings
+from portfolio.tests.factories import make_profile
 
 BOOK = reverse("contact:booking_form")
 

@@ -3,7 +3,8 @@ from django.core import mail
 from django.urls import reverse
 
 from contact.models import ContactMessage
-from contact.tests.factories import contact_data, make_profile
+from contact.tests.factories import contact_data
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 URL = reverse("contact:contact_form")

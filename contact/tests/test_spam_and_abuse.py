@@ -16,9 +16,9 @@ from contact.tests.factories import (
     contact_data,
     make_booking_settings,
     make_message,
-    make_profile,
     started,
 )
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 URL = reverse("contact:contact_form")
