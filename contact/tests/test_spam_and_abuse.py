@@ -1,5 +1,6 @@
 from datetime import timedelta
 from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -10,7 +11,7 @@ from django.utils import timezone
 from contact import ratelimit
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.notifications import owner_email, single_line
-from contact.slots import candidate_slots
+from contact.slots import candidate_slots, format_when
 from contact.tests.factories import (
     booking_data,
     contact_data,
@@ -169,3 +170,35 @@ def test_rate_limit_windows_expire(settings, monkeypatch):
     assert ratelimit.allow("message", "abc") and not ratelimit.allow("message", "abc")
     monkeypatch.setattr(ratelimit.time, "time", lambda: now + timedelta(minutes=2).total_seconds())
     assert ratelimit.allow("message", "abc")
+
+
+SPAM = "Cheap pills at https://pills.example/buy now"
+
+
+def everything_in(email):
+    """The subject and both bodies, as the recipient could see them."""
+    return "\n".join([email.subject, email.body, *(content for content, _ in email.alternatives)])
+
+
+def test_the_acknowledgement_carries_none_of_the_visitors_text(submit):
+    # Anyone can type anyone's address, so text in the receipt would make us a spam relay.
+    submit(URL, contact_data(name="Visit pills.example", message=SPAM))
+    owner, ack = mail.outbox
+    assert SPAM in owner.body  # the owner still gets every word
+    assert ack.to == ["grace@example.org"]
+    seen = everything_in(ack)
+    assert "pills" not in seen and "https://" not in seen
+    assert "your message reached Ada Example" in ack.body and "reply by email" in ack.body
+
+
+def test_the_booking_acknowledgement_carries_none_of_the_visitors_text(submit):
+    make_booking_settings(weekdays=range(7))
+    slot = candidate_slots(BookingSettings.load())[0]
+    submit(BOOK, booking_data(slot.value, tz="Asia/Kolkata", name="Visit pills.example", notes=SPAM))
+    owner, ack = mail.outbox
+    assert SPAM in owner.body
+    seen = everything_in(ack)
+    assert "pills" not in seen and "https://" not in seen
+    # The slot, in the zone the visitor picked from our list, is ours to repeat.
+    when = format_when(slot.start, ZoneInfo("Asia/Kolkata"))
+    assert when in ack.subject and when in ack.body and "/contact/book/cancel/" in ack.body
