@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from contact import ratelimit
-from contact.about import resolve_about
+from contact.about import clean_about, resolve_about
 from contact.forms import SLOT_TAKEN, BookingForm, ContactForm, TimezoneForm
 from contact.models import BookingRequest, BookingSettings
 from contact.notifications import booking_from_cancel_token
@@ -46,12 +46,12 @@ class ContactFormView(FormView):
     template_name = "contact/contact_form.html"
 
     def get_initial(self):
-        return {"about": self.request.GET.get("about", "")}
+        return {"about": clean_about(self.request.GET.get("about"))}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # What the visitor was reading, shown above the form so they know it travels with the message.
-        context["about"] = resolve_about(str(context["form"]["about"].value() or "")[:200])
+        context["about"] = resolve_about(context["form"]["about"].value())
         return context
 
     def form_valid(self, form):
