@@ -27,15 +27,16 @@ def enqueue_notification(kind, pk):
     transaction.on_commit(lambda: notify_owner.enqueue(kind, pk), robust=True)
 
 
-def store(form, request, kind):
+def store(form, request, kind, spam_reason=""):
     """Save a submission, flagging spam rather than dropping it; only real ones are emailed."""
     obj = form.save(commit=False)
     obj.ip_hash = ratelimit.ip_hash(request)
-    if form.spam_reason:
+    spam_reason = form.spam_reason or spam_reason
+    if spam_reason:
         obj.status = obj.Status.SPAM
-        obj.spam_reason = form.spam_reason
+        obj.spam_reason = spam_reason
     obj.save()
-    if not form.spam_reason:
+    if not spam_reason:
         enqueue_notification(kind, obj.pk)
     return obj
 
@@ -55,11 +56,11 @@ class ContactFormView(FormView):
         return context
 
     def form_valid(self, form):
-        if not ratelimit.allow("message", ratelimit.ip_hash(self.request)):
-            return rate_limited(self.request)
+        # Over the limit, the message is still kept (as spam, for the owner to review), never lost.
+        limited = ratelimit.over_limit("message", self.request)
         with transaction.atomic():
-            store(form, self.request, "message")
-        return redirect("contact:sent")
+            store(form, self.request, "message", spam_reason=limited)
+        return rate_limited(self.request) if limited else redirect("contact:sent")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -110,19 +111,21 @@ class BookingFormView(FormView):
         }
 
     def form_valid(self, form):
-        if not ratelimit.allow("booking", ratelimit.ip_hash(self.request)):
-            return rate_limited(self.request)
+        limited = ratelimit.over_limit("booking", self.request)
         slot = form.cleaned_data["slot"]
         form.instance.slot_start, form.instance.slot_end = slot.start, slot.end
         form.instance.visitor_timezone = self.zone
         try:
             with transaction.atomic():
-                booking = store(form, self.request, "booking")
+                # Spam (rate-limited or not) is not live, so it never holds the slot.
+                booking = store(form, self.request, "booking", spam_reason=limited)
         except IntegrityError:
             # Another visitor's request for this slot committed first; the constraint picked the winner.
             self.load_slots()
             form.add_error("slot", SLOT_TAKEN)
             return self.form_invalid(form)
+        if limited:
+            return rate_limited(self.request)
         if booking.status != BookingRequest.Status.SPAM:
             messages.success(self.request, format_when(booking.slot_start, ZoneInfo(self.zone)))
         return redirect("contact:booking_sent")
