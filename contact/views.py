@@ -13,7 +13,7 @@ from contact.about import clean_about, resolve_about
 from contact.forms import SLOT_TAKEN, BookingForm, ContactForm, TimezoneForm
 from contact.models import BookingRequest, BookingSettings
 from contact.notifications import booking_from_cancel_token
-from contact.slots import candidate_slots, format_when, group_by_day
+from contact.slots import candidate_slots, format_when, free_slots, group_by_day
 from contact.tasks import notify_owner
 
 
@@ -100,13 +100,12 @@ class BookingFormView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        free = [slot for slot in self.candidates if slot.start not in self.taken]
         form = context["form"]
         return context | {
             "zone": self.zone,
             "zone_invalid": self.zone_invalid,
             "tz_form": TimezoneForm(initial={"tz": self.zone}),
-            "days": group_by_day(free, self.zone),
+            "days": group_by_day(free_slots(self.candidates, self.taken), self.zone),
             "selected_slot": form["slot"].value() if form.is_bound else None,
         }
 
