@@ -4,8 +4,8 @@ from zoneinfo import available_timezones
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import validate_slug
 
+from contact.about import clean_about
 from contact.models import BookingRequest, ContactMessage
 
 STARTED_SALT = "contact.form.started"
@@ -65,8 +65,16 @@ class VisitorFieldsMixin:
         return clean_single_line(self.cleaned_data["name"], "name")
 
 
+class AboutField(forms.CharField):
+    """A hidden field filled from a link's `?about=`: anything but a plain slug is dropped, never an error."""
+
+    def clean(self, value):
+        # Before CharField's checks, so a NUL byte can't make the form invalid over a field the visitor can't see.
+        return clean_about(value)
+
+
 class ContactForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
-    about = forms.CharField(required=False, widget=forms.HiddenInput)
+    about = AboutField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ContactMessage
@@ -97,15 +105,6 @@ class ContactForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = [("", "Choose a topic…"), *self.fields["topic"].choices[1:]]
-
-    def clean_about(self):
-        # It comes from a link's query string: keep it only if it is a plain slug, otherwise ignore it.
-        about = self.cleaned_data.get("about", "").strip()
-        try:
-            validate_slug(about)
-        except forms.ValidationError:
-            return ""
-        return about if len(about) <= 200 else ""
 
 
 def timezone_choices():

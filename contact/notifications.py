@@ -109,8 +109,13 @@ def owner_email(obj, profile):
     return _email(subject, template, context, [profile.contact_email], reply_to=[obj.email])
 
 
+# The acknowledgement goes to whatever address the visitor typed, so it carries only our own words:
+# echoing their name, message or notes would let anyone send their text through us to anyone.
+ACKNOWLEDGEMENT_CONTEXT = ("owner_name", "site_url", "is_booking", "when_visitor", "minutes", "cancel_url")
+
+
 def acknowledgement_email(obj, profile):
-    context = _context(obj, profile)
+    context = {key: value for key, value in _context(obj, profile).items() if key in ACKNOWLEDGEMENT_CONTEXT}
     if context["is_booking"]:
         subject, template = f"Your intro-call request for {context['when_visitor']}", "booking_ack"
     else:

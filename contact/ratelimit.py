@@ -1,10 +1,13 @@
 """Per-IP limits in the shared cache, so they hold across gunicorn workers."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import caches
 from django.utils.crypto import salted_hmac
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request):
@@ -21,16 +24,33 @@ def ip_hash(request):
     return salted_hmac("contact.ip", client_ip(request)).hexdigest()[:32]
 
 
-def allow(scope, key):
-    """Count one submission; False once this key has used up its window (a fixed-window counter)."""
-    limit, window = settings.CONTACT_RATE_LIMIT, settings.CONTACT_RATE_WINDOW_SECONDS
+def hits(scope, key):
+    """Count one submission and return this key's count in the current window (a fixed-window counter)."""
+    window = settings.CONTACT_RATE_WINDOW_SECONDS
     bucket = int(time.time() // window)
     cache = caches["ratelimit"]
     cache_key = f"ratelimit:{scope}:{key}:{bucket}"
     cache.add(cache_key, 0, timeout=window + 60)
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # evicted between add and incr
         cache.set(cache_key, 1, timeout=window + 60)
-        count = 1
-    return count <= limit
+        return 1
+
+
+def over_limit(scope, request):
+    """Why this submission is over the per-IP limit (for `spam_reason`), or "" when it is within it.
+
+    A failing limiter (cache down) lets the submission through: the caller stores it either way,
+    and one extra email is better than a lost message.
+    """
+    try:
+        count = hits(scope, ip_hash(request))
+    except Exception:
+        logger.warning("Rate limiter unavailable; letting a %s through", scope, exc_info=True)
+        return ""
+    if count <= settings.CONTACT_RATE_LIMIT:
+        return ""
+    minutes = settings.CONTACT_RATE_WINDOW_SECONDS // 60
+    window = "an hour" if minutes == 60 else f"{minutes} minutes"
+    return f"Rate limited ({count} from this address within {window})."

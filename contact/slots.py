@@ -19,13 +19,6 @@ class Slot:
         return self.start.strftime("%Y-%m-%dT%H:%MZ")
 
 
-def parse_slot_value(value):
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
-
-
 def candidate_slots(booking_settings, now=None, windows=None, dates_off=None):
     """Every bookable slot in the horizon, before removing the ones already requested.
 
@@ -63,8 +56,9 @@ def candidate_slots(booking_settings, now=None, windows=None, dates_off=None):
     return sorted(slots, key=lambda slot: slot.start)
 
 
-def free_slots(booking_settings, taken, now=None):
-    return [slot for slot in candidate_slots(booking_settings, now) if slot.start not in taken]
+def free_slots(slots, taken):
+    """The slots whose start is not in `taken` (the starts of live requests)."""
+    return [slot for slot in slots if slot.start not in taken]
 
 
 def group_by_day(slots, zone_name):

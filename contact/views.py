@@ -9,11 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from contact import ratelimit
-from contact.about import resolve_about
+from contact.about import clean_about, resolve_about
 from contact.forms import SLOT_TAKEN, BookingForm, ContactForm, TimezoneForm
 from contact.models import BookingRequest, BookingSettings
 from contact.notifications import booking_from_cancel_token
-from contact.slots import candidate_slots, format_when, group_by_day
+from contact.slots import candidate_slots, format_when, free_slots, group_by_day
 from contact.tasks import notify_owner
 
 
@@ -27,15 +27,16 @@ def enqueue_notification(kind, pk):
     transaction.on_commit(lambda: notify_owner.enqueue(kind, pk), robust=True)
 
 
-def store(form, request, kind):
+def store(form, request, kind, spam_reason=""):
     """Save a submission, flagging spam rather than dropping it; only real ones are emailed."""
     obj = form.save(commit=False)
     obj.ip_hash = ratelimit.ip_hash(request)
-    if form.spam_reason:
+    spam_reason = form.spam_reason or spam_reason
+    if spam_reason:
         obj.status = obj.Status.SPAM
-        obj.spam_reason = form.spam_reason
+        obj.spam_reason = spam_reason
     obj.save()
-    if not form.spam_reason:
+    if not spam_reason:
         enqueue_notification(kind, obj.pk)
     return obj
 
@@ -46,20 +47,20 @@ class ContactFormView(FormView):
     template_name = "contact/contact_form.html"
 
     def get_initial(self):
-        return {"about": self.request.GET.get("about", "")}
+        return {"about": clean_about(self.request.GET.get("about"))}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # What the visitor was reading, shown above the form so they know it travels with the message.
-        context["about"] = resolve_about(str(context["form"]["about"].value() or "")[:200])
+        context["about"] = resolve_about(context["form"]["about"].value())
         return context
 
     def form_valid(self, form):
-        if not ratelimit.allow("message", ratelimit.ip_hash(self.request)):
-            return rate_limited(self.request)
+        # Over the limit, the message is still kept (as spam, for the owner to review), never lost.
+        limited = ratelimit.over_limit("message", self.request)
         with transaction.atomic():
-            store(form, self.request, "message")
-        return redirect("contact:sent")
+            store(form, self.request, "message", spam_reason=limited)
+        return rate_limited(self.request) if limited else redirect("contact:sent")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -99,30 +100,31 @@ class BookingFormView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        free = [slot for slot in self.candidates if slot.start not in self.taken]
         form = context["form"]
         return context | {
             "zone": self.zone,
             "zone_invalid": self.zone_invalid,
             "tz_form": TimezoneForm(initial={"tz": self.zone}),
-            "days": group_by_day(free, self.zone),
+            "days": group_by_day(free_slots(self.candidates, self.taken), self.zone),
             "selected_slot": form["slot"].value() if form.is_bound else None,
         }
 
     def form_valid(self, form):
-        if not ratelimit.allow("booking", ratelimit.ip_hash(self.request)):
-            return rate_limited(self.request)
+        limited = ratelimit.over_limit("booking", self.request)
         slot = form.cleaned_data["slot"]
         form.instance.slot_start, form.instance.slot_end = slot.start, slot.end
         form.instance.visitor_timezone = self.zone
         try:
             with transaction.atomic():
-                booking = store(form, self.request, "booking")
+                # Spam (rate-limited or not) is not live, so it never holds the slot.
+                booking = store(form, self.request, "booking", spam_reason=limited)
         except IntegrityError:
             # Another visitor's request for this slot committed first; the constraint picked the winner.
             self.load_slots()
             form.add_error("slot", SLOT_TAKEN)
             return self.form_invalid(form)
+        if limited:
+            return rate_limited(self.request)
         if booking.status != BookingRequest.Status.SPAM:
             messages.success(self.request, format_when(booking.slot_start, ZoneInfo(self.zone)))
         return redirect("contact:booking_sent")

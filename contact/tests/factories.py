@@ -8,21 +8,8 @@ from django.core import signing
 
 from contact.forms import STARTED_SALT
 from contact.models import AvailabilityWindow, BookingRequest, BookingSettings, ContactMessage, Topic
-from portfolio.models import SiteProfile
 
 _counter = itertools.count(1)
-
-
-def make_profile(**overrides):
-    fields = {
-        "owner_name": "Ada Owner",
-        "headline": "Systems",
-        "intro": "Intro.",
-        "contact_email": "owner@example.com",
-        "meta_description": "About.",
-        "acknowledge_visitors": True,
-    }
-    return SiteProfile.objects.create(**fields | overrides)
 
 
 def started(seconds_ago=60):

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from contact.models import BookingRequest, ContactMessage, Topic
 from contact.seed import seed_contact
-from contact.tests.factories import make_booking, make_booking_settings, make_message, make_profile
+from contact.tests.factories import make_booking, make_booking_settings, make_message
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 MESSAGES = reverse("admin:contact_contactmessage_changelist")

@@ -12,7 +12,8 @@ from contact import views
 from contact.models import BookingRequest, BookingSettings
 from contact.notifications import cancel_token, cancel_url
 from contact.slots import candidate_slots
-from contact.tests.factories import booking_data, make_booking, make_booking_settings, make_profile
+from contact.tests.factories import booking_data, make_booking, make_booking_settings
+from portfolio.tests.factories import make_profile
 
 BOOK = reverse("contact:booking_form")
 
@@ -86,12 +87,12 @@ def test_a_taken_slot_is_refused_with_the_remaining_slots_shown(client, slots):
 
 @pytest.mark.django_db
 def test_losing_the_race_at_the_database_shows_that_the_slot_was_just_taken(client, slots, monkeypatch):
-    def rival_commits_first(scope, key):
+    def rival_commits_first(scope, request):
         # Called after the form's "is it free?" check and before our insert: a rival's request lands now.
         make_booking(slot_start=slots[0].start)
-        return True
+        return ""
 
-    monkeypatch.setattr(views.ratelimit, "allow", rival_commits_first)
+    monkeypatch.setattr(views.ratelimit, "over_limit", rival_commits_first)
     response = client.post(BOOK, booking_data(slots[0].value))
     assert response.status_code == 200
     assert response.context["form"].errors["slot"] == ["Sorry, that slot was just taken. Please pick another time."]
@@ -152,9 +153,9 @@ def test_two_visitors_racing_for_one_slot_leave_exactly_one_live_request(slots, 
     barrier = threading.Barrier(2, timeout=10)
     real_store = views.store
 
-    def store_together(form, request, kind):
+    def store_together(*args, **kwargs):
         barrier.wait()  # both requests have passed the "is it free?" check before either inserts
-        return real_store(form, request, kind)
+        return real_store(*args, **kwargs)
 
     monkeypatch.setattr(views, "store", store_together)
     statuses = []

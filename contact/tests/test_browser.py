@@ -8,7 +8,7 @@ from django.core import mail
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.seed import seed_contact
 from contact.slots import candidate_slots
-from contact.tests.factories import make_profile
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.browser
 

@@ -2,8 +2,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from contact.about import resolve_about
 from contact.models import ContactMessage
-from contact.tests.factories import contact_data, make_profile
+from contact.tests.factories import contact_data
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 URL = reverse("contact:contact_form")
@@ -124,8 +126,45 @@ def test_about_pointing_at_a_draft_is_stored_but_not_shown(client):
     assert "Secret draft" not in client.get(URL, {"about": "secret-draft"}).content.decode()
 
 
-@pytest.mark.parametrize("about", ["../../etc/passwd", "<script>alert(1)</script>", "a b", "x" * 500])
+ODD_ABOUTS = [
+    "\x00",
+    "raft-in-practice\x00",
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "a b",
+    "x" * 201,
+    "x" * 10_000,
+]
+
+
+@pytest.mark.parametrize("about", ODD_ABOUTS)
 def test_odd_about_values_are_ignored_safely(client, about):
-    assert client.get(URL, {"about": about}).status_code == 200
+    # A NUL byte used to reach the query and 500 on Postgres, and to make the form invalid over a hidden field.
+    page = client.get(URL, {"about": about})
+    assert page.status_code == 200 and page.context["form"]["about"].value() == ""
     assert client.post(URL, contact_data(about=about)).status_code == 302
     assert ContactMessage.objects.get().about == ""
+
+
+@pytest.mark.parametrize("about", ODD_ABOUTS)
+def test_an_about_that_is_not_a_slug_never_reaches_the_database(about, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert resolve_about(about) is None
+
+
+def test_a_post_page_links_to_the_contact_form_about_that_post(client):
+    from projects.tests.factories import make_post
+
+    post = make_post("Raft in practice", slug="raft-in-practice")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert f'href="{URL}?about=raft-in-practice">Questions about this? Write to me</a>' in html
+    assert client.get(URL, {"about": "raft-in-practice"}).context["about"].title == "Raft in practice"
+
+
+def test_a_project_page_links_to_the_contact_form_about_that_project(client):
+    from projects.tests.factories import make_project
+
+    project = make_project("Raft Store", slug="raft-store")
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert f'href="{URL}?about=raft-store">Questions about this? Write to me</a>' in html
+    assert client.get(URL, {"about": "raft-store"}).context["about"].title == "Raft Store"

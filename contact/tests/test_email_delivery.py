@@ -12,7 +12,8 @@ from icalendar import Calendar
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.notifications import send_owner_notification
 from contact.slots import candidate_slots
-from contact.tests.factories import booking_data, contact_data, make_booking_settings, make_message, make_profile
+from contact.tests.factories import booking_data, contact_data, make_booking_settings, make_message
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 

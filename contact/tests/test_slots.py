@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contact.models import BookingSettings, DateOff
-from contact.slots import candidate_slots, format_when, group_by_day, parse_slot_value
+from contact.slots import candidate_slots, format_when, free_slots, group_by_day
 from contact.tests.factories import make_booking_settings
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +89,13 @@ def test_no_settings_means_no_slots():
     assert candidate_slots(BookingSettings.load(), now=at(2026, 3, 2)) == []
 
 
-def test_slot_values_round_trip_and_bad_ones_parse_to_none():
+def test_a_slot_value_is_its_start_in_utc():
     settings = make_booking_settings()
     slot = candidate_slots(settings, now=at(2026, 3, 2))[0]
-    assert slot.value == "2026-03-02T15:00Z" and parse_slot_value(slot.value) == slot.start
-    assert parse_slot_value("tomorrow") is None and parse_slot_value(None) is None
+    assert slot.value == "2026-03-02T15:00Z"
+
+
+def test_free_slots_leave_out_the_taken_starts():
+    settings = make_booking_settings()
+    slots = candidate_slots(settings, now=at(2026, 3, 2))
+    assert free_slots(slots, {slots[1].start}) == [slots[0], *slots[2:]]

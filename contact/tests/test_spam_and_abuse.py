@@ -1,8 +1,10 @@
 from datetime import timedelta
 from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.cache import caches
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -10,15 +12,15 @@ from django.utils import timezone
 from contact import ratelimit
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.notifications import owner_email, single_line
-from contact.slots import candidate_slots
+from contact.slots import candidate_slots, format_when
 from contact.tests.factories import (
     booking_data,
     contact_data,
     make_booking_settings,
     make_message,
-    make_profile,
     started,
 )
+from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 URL = reverse("contact:contact_form")
@@ -69,14 +71,43 @@ def test_the_form_renders_a_signed_timestamp_and_a_hidden_honeypot(client):
     assert 'class="hp-field" aria-hidden="true"' in html and 'name="website"' in html and 'tabindex="-1"' in html
 
 
-def test_over_the_rate_limit_the_visitor_gets_a_friendly_429(client, settings):
-    settings.CONTACT_RATE_LIMIT = 5
-    for _ in range(5):
-        assert client.post(URL, contact_data()).status_code == 302
-    response = client.post(URL, contact_data())
+def test_an_over_limit_message_is_stored_as_spam_not_emailed_and_the_visitor_gets_a_friendly_429(submit, settings):
+    settings.CONTACT_RATE_LIMIT = 2
+    for _ in range(2):
+        assert submit(URL, contact_data()).status_code == 302
+    mail.outbox.clear()
+    response = submit(URL, contact_data(message="The one over the limit."))
     assert response.status_code == 429
     assert "That’s a lot of messages at once" in response.content.decode()
-    assert ContactMessage.objects.count() == 5
+    # Kept for the owner to review, not emailed.
+    message = ContactMessage.objects.get(message="The one over the limit.")
+    assert message.status == ContactMessage.Status.SPAM
+    assert message.spam_reason == "Rate limited (3 from this address within an hour)."
+    assert mail.outbox == []
+    assert ContactMessage.objects.count() == 3
+
+
+@pytest.mark.parametrize("method", ["add", "incr"])
+def test_when_the_rate_limiter_fails_the_message_is_still_stored_and_emailed(submit, monkeypatch, caplog, method):
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(caches["ratelimit"], method, cache_down)
+    response = submit(URL, contact_data())
+    assert response.status_code == 302 and response["Location"] == reverse("contact:sent")
+    message = ContactMessage.objects.get()
+    assert message.status == ContactMessage.Status.NEW and message.notified_at is not None
+    assert [email.to for email in mail.outbox] == [["owner@example.com"], ["grace@example.org"]]
+    assert "Rate limiter unavailable" in caplog.text
+
+
+def test_when_the_rate_limiter_fails_a_booking_is_still_stored_and_emailed(submit, monkeypatch):
+    monkeypatch.setattr(caches["ratelimit"], "incr", lambda *args, **kwargs: 1 / 0)
+    make_booking_settings(weekdays=range(7))
+    slot = candidate_slots(BookingSettings.load())[0]
+    assert submit(BOOK, booking_data(slot.value)).status_code == 302
+    assert BookingRequest.objects.get().status == BookingRequest.Status.REQUESTED
+    assert mail.outbox[0].to == ["owner@example.com"]
 
 
 def test_the_rate_limit_is_per_ip(client, settings):
@@ -95,14 +126,20 @@ def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(settings):
     assert ratelimit.client_ip(request) == "203.0.113.7"
 
 
-def test_booking_requests_are_rate_limited_too(client, settings):
+def test_an_over_limit_booking_is_stored_as_spam_and_does_not_hold_its_slot(client, submit, settings):
     settings.CONTACT_RATE_LIMIT = 2
     make_booking_settings(weekdays=range(7))
     slots = candidate_slots(BookingSettings.load())
     for slot in slots[:2]:
-        assert client.post(BOOK, booking_data(slot.value)).status_code == 302
-    assert client.post(BOOK, booking_data(slots[2].value)).status_code == 429
-    assert BookingRequest.objects.count() == 2
+        assert submit(BOOK, booking_data(slot.value)).status_code == 302
+    mail.outbox.clear()
+    assert submit(BOOK, booking_data(slots[2].value)).status_code == 429
+    booking = BookingRequest.objects.get(slot_start=slots[2].start)
+    assert booking.status == BookingRequest.Status.SPAM and booking.spam_reason.startswith("Rate limited (3 ")
+    assert mail.outbox == []
+    # Someone else can still book that time.
+    assert submit(BOOK, booking_data(slots[2].value), REMOTE_ADDR="10.0.0.2").status_code == 302
+    assert BookingRequest.objects.live().filter(slot_start=slots[2].start).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -166,6 +203,38 @@ def test_rate_limit_windows_expire(settings, monkeypatch):
     settings.CONTACT_RATE_LIMIT, settings.CONTACT_RATE_WINDOW_SECONDS = 1, 60
     now = timezone.now().timestamp()
     monkeypatch.setattr(ratelimit.time, "time", lambda: now)
-    assert ratelimit.allow("message", "abc") and not ratelimit.allow("message", "abc")
+    assert ratelimit.hits("message", "abc") == 1 and ratelimit.hits("message", "abc") == 2
     monkeypatch.setattr(ratelimit.time, "time", lambda: now + timedelta(minutes=2).total_seconds())
-    assert ratelimit.allow("message", "abc")
+    assert ratelimit.hits("message", "abc") == 1
+
+
+SPAM = "Cheap pills at https://pills.example/buy now"
+
+
+def everything_in(email):
+    """The subject and both bodies, as the recipient could see them."""
+    return "\n".join([email.subject, email.body, *(content for content, _ in email.alternatives)])
+
+
+def test_the_acknowledgement_carries_none_of_the_visitors_text(submit):
+    # Anyone can type anyone's address, so text in the receipt would make us a spam relay.
+    submit(URL, contact_data(name="Visit pills.example", message=SPAM))
+    owner, ack = mail.outbox
+    assert SPAM in owner.body  # the owner still gets every word
+    assert ack.to == ["grace@example.org"]
+    seen = everything_in(ack)
+    assert "pills" not in seen and "https://" not in seen
+    assert "your message reached Ada Example" in ack.body and "reply by email" in ack.body
+
+
+def test_the_booking_acknowledgement_carries_none_of_the_visitors_text(submit):
+    make_booking_settings(weekdays=range(7))
+    slot = candidate_slots(BookingSettings.load())[0]
+    submit(BOOK, booking_data(slot.value, tz="Asia/Kolkata", name="Visit pills.example", notes=SPAM))
+    owner, ack = mail.outbox
+    assert SPAM in owner.body
+    seen = everything_in(ack)
+    assert "pills" not in seen and "https://" not in seen
+    # The slot, in the zone the visitor picked from our list, is ours to repeat.
+    when = format_when(slot.start, ZoneInfo("Asia/Kolkata"))
+    assert when in ack.subject and when in ack.body and "/contact/book/cancel/" in ack.body

@@ -7,7 +7,7 @@ from django.urls import reverse
 from blog.tests.factories import make_post
 from contact.models import ContactMessage
 from contact.tests.factories import contact_data
-from contact.tests.factories import make_profile as make_contact_profile
+from portfolio.tests.factories import make_profile
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -62,7 +62,7 @@ def test_a_draft_project_does_not_claim_a_post(client):
 
 
 def test_contact_about_a_project_names_it_in_the_form_and_the_email(client, django_capture_on_commit_callbacks):
-    make_contact_profile()
+    make_profile()
     project = make_project("Raft Store")
     form = client.get(reverse("contact:contact_form"), {"about": project.slug}).content.decode()
     assert "Raft Store" in form
