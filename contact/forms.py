@@ -24,6 +24,12 @@ def clean_single_line(value, field_label):
     return value
 
 
+SEND_AGAIN = (
+    "That was quicker than we expect from a person, so it was held back. "
+    "Please check your details and press the button again."
+)
+
+
 class SpamChecksMixin(forms.Form):
     """A honeypot and a minimum fill time. Tripping either marks the submission as spam (stored, not emailed)."""
 
@@ -32,6 +38,8 @@ class SpamChecksMixin(forms.Form):
     started = forms.CharField(required=False, widget=forms.HiddenInput)
 
     spam_reason = ""
+    # Autofill and paste can beat the minimum too, so a fast sender is asked to send again, not just dropped.
+    too_fast = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,7 +65,14 @@ class SpamChecksMixin(forms.Form):
                 seconds = time.time() - started
                 if seconds < settings.CONTACT_MIN_FILL_SECONDS:
                     self.spam_reason = f"Sent {seconds:.1f} s after the form loaded (too fast for a person)."
+                    self.too_fast = True
         return cleaned
+
+    def ask_to_send_again(self):
+        """Keep the visitor's input, explain, and start the clock afresh for the second try."""
+        self.data = self.data.copy()
+        self.data["started"] = started_token()
+        self.add_error(None, SEND_AGAIN)
 
 
 class VisitorFieldsMixin:

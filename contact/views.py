@@ -60,7 +60,12 @@ class ContactFormView(FormView):
         limited = ratelimit.over_limit("message", self.request)
         with transaction.atomic():
             store(form, self.request, "message", spam_reason=limited)
-        return rate_limited(self.request) if limited else redirect("contact:sent")
+        if limited:
+            return rate_limited(self.request)
+        if form.too_fast:
+            form.ask_to_send_again()
+            return self.form_invalid(form)
+        return redirect("contact:sent")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -125,6 +130,9 @@ class BookingFormView(FormView):
             return self.form_invalid(form)
         if limited:
             return rate_limited(self.request)
+        if form.too_fast:
+            form.ask_to_send_again()
+            return self.form_invalid(form)
         if booking.status != BookingRequest.Status.SPAM:
             messages.success(self.request, format_when(booking.slot_start, ZoneInfo(self.zone)))
         return redirect("contact:booking_sent")

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.seed import seed_contact
@@ -43,6 +44,7 @@ def test_errors_are_announced_next_to_each_field_and_in_a_summary(live_server, p
     page.get_by_role("button", name="Send message").click()
     summary = page.get_by_role("alert")
     assert "4 things need fixing" in summary.inner_text()
+    expect(summary).to_be_focused()  # keyboard and screen-reader users land on it
     email = page.get_by_label("Your email")
     assert email.get_attribute("aria-invalid") == "true" and email.input_value() == "not-an-email"
     assert "id_email_error" in email.get_attribute("aria-describedby")

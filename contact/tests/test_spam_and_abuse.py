@@ -1,5 +1,7 @@
+import time
 from datetime import timedelta
 from email import message_from_bytes, policy
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,6 +50,22 @@ def test_a_form_sent_faster_than_a_person_could_is_spam(submit, settings):
     message = ContactMessage.objects.get()
     assert message.status == ContactMessage.Status.SPAM and "too fast" in message.spam_reason
     assert mail.outbox == []
+
+
+def test_a_fast_person_keeps_their_text_and_is_asked_to_send_again(submit, settings):
+    settings.CONTACT_MIN_FILL_SECONDS = 3
+    response = submit(URL, contact_data(message="Pasted from my notes.", started=started(seconds_ago=0.5)))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "please check your details and press the button again" in page.lower()
+    assert "Pasted from my notes." in page
+    # The second try carries a fresh timestamp: sent after the minimum, it goes through.
+    fresh = response.context["form"].data["started"]
+    assert fresh != contact_data(started=started(seconds_ago=0.5))["started"]
+    with mock.patch("contact.forms.time.time", return_value=time.time() + 5):
+        again = submit(URL, contact_data(message="Pasted from my notes.", started=fresh))
+    assert again.status_code == 302
+    assert ContactMessage.objects.filter(status=ContactMessage.Status.NEW).count() == 1
 
 
 @pytest.mark.parametrize("token", ["", "1700000000", "bm90LXNpZ25lZA:forged:signature"])

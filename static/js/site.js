@@ -1,5 +1,9 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", function () {
+  // After a failed submit, take keyboard and screen-reader users straight to what needs fixing.
+  var errorSummary = document.querySelector(".error-summary");
+  if (errorSummary) errorSummary.focus();
+
   // A copy button on each code block.
   document.querySelectorAll(".prose pre").forEach(function (pre) {
     if (!navigator.clipboard) return;
