@@ -10,12 +10,10 @@ from blog.models import PREVIEW_MAX_AGE, Category, Post, Series
 from portfolio.cache import update_content
 
 
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "post_count"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-    ordering = ["name"]  # Meta.ordering is dropped from the grouped query below
+class PostCountAdmin(admin.ModelAdmin):
+    """A "Posts" column for models that group posts (categories, series)."""
+
+    list_display = ["__str__", "slug", "post_count"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_total=Count("posts"))
@@ -23,21 +21,20 @@ class CategoryAdmin(admin.ModelAdmin):
     @admin.display(description="Posts", ordering="post_total")
     def post_count(self, obj):
         return obj.post_total
+
+
+@admin.register(Category)
+class CategoryAdmin(PostCountAdmin):
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]  # Meta.ordering is dropped from the grouped (counted) query
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "post_count"]
+class SeriesAdmin(PostCountAdmin):
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
-    ordering = ["title"]  # Meta.ordering is dropped from the grouped query below
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(post_total=Count("posts"))
-
-    @admin.display(description="Posts", ordering="post_total")
-    def post_count(self, obj):
-        return obj.post_total
+    ordering = ["title"]  # Meta.ordering is dropped from the grouped (counted) query
 
 
 @admin.register(Post)
