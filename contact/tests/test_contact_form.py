@@ -150,21 +150,3 @@ def test_odd_about_values_are_ignored_safely(client, about):
 def test_an_about_that_is_not_a_slug_never_reaches_the_database(about, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert resolve_about(about) is None
-
-
-def test_a_post_page_links_to_the_contact_form_about_that_post(client):
-    from projects.tests.factories import make_post
-
-    post = make_post("Raft in practice", slug="raft-in-practice")
-    html = client.get(post.get_absolute_url()).content.decode()
-    assert f'href="{URL}?about=raft-in-practice">Questions about this? Write to me</a>' in html
-    assert client.get(URL, {"about": "raft-in-practice"}).context["about"].title == "Raft in practice"
-
-
-def test_a_project_page_links_to_the_contact_form_about_that_project(client):
-    from projects.tests.factories import make_project
-
-    project = make_project("Raft Store", slug="raft-store")
-    html = client.get(project.get_absolute_url()).content.decode()
-    assert f'href="{URL}?about=raft-store">Questions about this? Write to me</a>' in html
-    assert client.get(URL, {"about": "raft-store"}).context["about"].title == "Raft Store"

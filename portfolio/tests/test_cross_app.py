@@ -84,3 +84,19 @@ def test_the_tag_page_costs_the_same_with_many_projects_and_posts(count_queries)
         make_project(tech=["Go", "Rust"])
         make_post(tags=["Go"])
     assert count_queries(url) == few
+
+
+def test_a_post_page_links_to_the_contact_form_about_that_post(client):
+    post = make_post("Raft in practice", slug="raft-in-practice")
+    html = client.get(post.get_absolute_url()).content.decode()
+    contact = reverse("contact:contact_form")
+    assert f'href="{contact}?about=raft-in-practice">Questions about this? Write to me</a>' in html
+    assert client.get(contact, {"about": "raft-in-practice"}).context["about"].title == "Raft in practice"
+
+
+def test_a_project_page_links_to_the_contact_form_about_that_project(client):
+    project = make_project("Raft Store", slug="raft-store")
+    html = client.get(project.get_absolute_url()).content.decode()
+    contact = reverse("contact:contact_form")
+    assert f'href="{contact}?about=raft-store">Questions about this? Write to me</a>' in html
+    assert client.get(contact, {"about": "raft-store"}).context["about"].title == "Raft Store"
