@@ -153,7 +153,7 @@ def test_an_about_that_is_not_a_slug_never_reaches_the_database(about, django_as
 
 
 def test_a_post_page_links_to_the_contact_form_about_that_post(client):
-    from projects.tests.factories import make_post
+    from blog.tests.factories import make_post
 
     post = make_post("Raft in practice", slug="raft-in-practice")
     html = client.get(post.get_absolute_url()).content.decode()
