@@ -55,7 +55,7 @@ def search(request):
     """/search/?q=: published posts and projects matching the words, best first. No query, no search."""
     raw = request.GET.get("q", "")
     query = clean_query(raw)
-    context = {"query": query, "truncated": len(raw.strip()) > MAX_QUERY_LENGTH}
+    context = {"query": query, "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH}
     if query:
         context["posts"] = search_posts(query)
         context["projects"] = search_projects(query)
