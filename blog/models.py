@@ -13,7 +13,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
-from portfolio.markdown import render
+from portfolio.markdown import plain_text, render
 
 WORDS_PER_MINUTE = 230
 SECONDS_PER_CODE_BLOCK = 20
@@ -97,7 +97,7 @@ class PostQuerySet(models.QuerySet):
 
     def for_lists(self):
         """What every post listing shows, in a fixed number of queries."""
-        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc")
+        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc", "search_text")
 
 
 class Post(models.Model):
@@ -125,6 +125,8 @@ class Post(models.Model):
     body = MarkdownxField(help_text="Markdown. Drag an image in to upload it.")
     body_html = models.TextField(editable=False, default="")
     toc = models.JSONField(editable=False, default=list, help_text="The body's headings, for the table of contents.")
+    # What site search matches and quotes: the rendered body as plain text, never raw Markdown or HTML.
+    search_text = models.TextField(editable=False, default="")
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
     reading_time_override = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Minutes. Leave empty to compute it from the text."
@@ -182,9 +184,14 @@ class Post(models.Model):
     def render_body(self):
         """Fill the fields derived from the Markdown body. Returns True when any of them changed."""
         rendered = render(self.body)
-        derived = (rendered.html, rendered.toc, self.reading_time_override or estimate_reading_time(self.body))
-        changed = derived != (self.body_html, self.toc, self.reading_time)
-        self.body_html, self.toc, self.reading_time = derived
+        derived = (
+            rendered.html,
+            rendered.toc,
+            self.reading_time_override or estimate_reading_time(self.body),
+            plain_text(rendered.html),
+        )
+        changed = derived != (self.body_html, self.toc, self.reading_time, self.search_text)
+        self.body_html, self.toc, self.reading_time, self.search_text = derived
         return changed
 
     def clean(self):

@@ -5,6 +5,7 @@ so whatever an author (or a compromised account) writes cannot run script on a p
 """
 
 import html as html_lib
+import re
 from dataclasses import dataclass, field
 
 import markdown
@@ -117,3 +118,25 @@ def render(text):
 def render_markdown(text):
     """The markdownx preview's entry point: the same HTML the page will show."""
     return render(text).html
+
+
+# Heading "#" permalinks, footnote numbers and "↩" back-links are controls, not words anyone searches for.
+_CONTROL_LINKS = re.compile(r'<a class="(?:heading-anchor|footnote-ref|footnote-backref)"[^>]*>.*?</a>', re.DOTALL)
+# A tag, allowing ">" inside quoted attribute values (the serialiser leaves ">" unescaped there).
+_TAG = re.compile(r'<(/?)([a-zA-Z0-9]*)[^>"]*(?:"[^"]*"[^>"]*)*>')
+# Tags that separate words; inline ones (em, a, code…) may sit inside a word and are simply dropped.
+_BLOCK_TAGS = frozenset(
+    {
+        *("p", "div", "section", "article", "blockquote", "pre", "hr", "br", "figure", "figcaption", "details"),
+        *("ul", "ol", "li", "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tr", "th", "td", "summary"),
+        *("h1", "h2", "h3", "h4", "h5", "h6"),
+    }
+)
+# Control characters: Postgres refuses NUL in text, and search marks its hits with \x02 and \x03.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(html):
+    """Rendered (sanitised) HTML as one line of plain text, for search and its snippets."""
+    text = _TAG.sub(lambda tag: " " if tag[2].lower() in _BLOCK_TAGS else "", _CONTROL_LINKS.sub("", html or ""))
+    return " ".join(CONTROL_CHARS.sub(" ", html_lib.unescape(text)).split())

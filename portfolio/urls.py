@@ -28,6 +28,7 @@ urlpatterns = [
     path("feeds/", include("blog.feed_urls")),
     path("favicon.ico", views.favicon),
     path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
+    path("search/", views.search, name="search"),
     path("blog/", include("blog.urls")),
     path("projects/", include("projects.urls")),
     path("contact/", include("contact.urls")),

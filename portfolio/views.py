@@ -8,10 +8,13 @@ from django.views.decorators.cache import never_cache
 from taggit.models import Tag
 
 from blog.models import Post
+from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
 from portfolio.cache import cache_public_page
 from portfolio.models import FocusArea
+from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
+from projects.search import search_projects
 
 RECENT_POSTS = 3
 
@@ -44,6 +47,19 @@ def tag_detail(request, slug):
         "projects": Project.objects.tagged(tag.slug) if page.number == 1 else [],
     }
     return render(request, "portfolio/tag_detail.html", context)
+
+
+# Not page-cached: every query would be its own key (an unbounded, visitor-chosen key space), and a
+# search costs a few fixed queries anyway. `q` stays out of portfolio.cache's CACHEABLE_PARAMS.
+def search(request):
+    """/search/?q=: published posts and projects matching the words, best first. No query, no search."""
+    raw = request.GET.get("q", "")
+    query = clean_query(raw)
+    context = {"query": query, "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH}
+    if query:
+        context["posts"] = search_posts(query)
+        context["projects"] = search_projects(query)
+    return render(request, "portfolio/search.html", context)
 
 
 @never_cache

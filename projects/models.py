@@ -6,7 +6,7 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from portfolio.markdown import render
+from portfolio.markdown import plain_text, render
 from portfolio.models import web_url
 
 
@@ -49,6 +49,8 @@ class Project(models.Model):
     )
     body = MarkdownxField(blank=True, help_text="The case study, in Markdown. Drag an image in to upload it.")
     body_html = models.TextField(editable=False, default="")
+    # What site search matches: the rendered case study as plain text, never raw Markdown or HTML.
+    search_text = models.TextField(editable=False, default="")
     tech = TaggableManager(
         "tech stack",
         blank=True,
@@ -105,6 +107,7 @@ class Project(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render(self.body).html
+        self.search_text = plain_text(self.body_html)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

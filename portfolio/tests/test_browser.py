@@ -19,7 +19,7 @@ def test_home_renders_the_hero_and_every_focus_area(page, seeded):
     expect(page.locator(".focus-card h3")).to_have_count(5)
     expect(page.get_by_role("link", name="Book a quick intro call").first).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
-        ["Home", "Projects", "Writing", "Contact"]
+        ["Home", "Projects", "Writing", "Contact", "Search"]
     )
 
 
@@ -76,7 +76,7 @@ def test_the_skip_link_moves_focus_to_the_content(page, seeded):
 def test_the_nav_fits_a_320px_phone_without_a_menu_button(page, seeded):
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(seeded + "/")
-    for name in ["Home", "Projects", "Writing", "Contact"]:
+    for name in ["Home", "Projects", "Writing", "Contact", "Search"]:
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=name)).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 

@@ -6,7 +6,7 @@ from portfolio.cache import bump_content_version
 
 class Command(BaseCommand):
     help = (
-        "Re-render every post's stored HTML, table of contents and reading time, "
+        "Re-render every post's stored HTML, table of contents, reading time and search text, "
         "after the Markdown or sanitising rules change. Does not change 'updated' dates."
     )
 
@@ -17,7 +17,10 @@ class Command(BaseCommand):
             if post.render_body():
                 # update(), not save(): re-rendering is not an edit, so updated_at and redirects stay as they are.
                 Post.objects.filter(pk=post.pk).update(
-                    body_html=post.body_html, toc=post.toc, reading_time=post.reading_time
+                    body_html=post.body_html,
+                    toc=post.toc,
+                    reading_time=post.reading_time,
+                    search_text=post.search_text,
                 )
                 changed += 1
             if number % 50 == 0 or number == total:

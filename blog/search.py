@@ -1,0 +1,9 @@
+"""Search over published posts (see portfolio/search.py for how matching works on each database)."""
+
+from blog.models import Post
+from portfolio.search import search
+
+
+def search_posts(query):
+    """Published posts matching `query`, best first, each with a `search_snippet`."""
+    return search(Post.objects.published().for_lists(), query)

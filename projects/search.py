@@ -1,0 +1,11 @@
+"""Search over published projects (see portfolio/search.py for how matching works on each database)."""
+
+from portfolio.search import search
+from projects.models import Project
+
+
+def search_projects(query):
+    """Published projects matching `query`, best first. Their cards show no snippet."""
+    return search(
+        Project.objects.published().with_tech().defer("body", "body_html", "search_text"), query, snippets=False
+    )
