@@ -16,6 +16,14 @@ AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests log in a lot (the admin lockout tests fail many logins on purpose); a deliberately slow
+    # production hasher would make every one of them cost a fraction of a second.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
     """The cache holds rate limits and cached pages; no test should see another's."""

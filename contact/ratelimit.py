@@ -7,16 +7,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils.crypto import salted_hmac
 
+from portfolio.clientip import client_ip
+
 logger = logging.getLogger(__name__)
-
-
-def client_ip(request):
-    if settings.CONTACT_TRUST_X_FORWARDED_FOR:
-        # Our own proxy appends the address it saw; anything to its left could be forged by the client.
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def ip_hash(request):
