@@ -50,7 +50,8 @@ def _state():
     if state is None:
         cache.add(VERSION_KEY, (time.time(), _next_publish_timestamp()), timeout=None)
         state = cache.get(VERSION_KEY)  # another worker may have just set it; theirs wins
-    return state
+    # None: the cache is unreachable (portfolio.resilience), so nothing is cached and any version will do.
+    return state or (time.time(), _next_publish_timestamp())
 
 
 def content_version():

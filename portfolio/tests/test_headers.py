@@ -9,6 +9,7 @@ from django.urls import path
 from PIL import Image
 
 from portfolio.tests.factories import make_profile
+from portfolio.urls import handler500  # noqa: F401 (the site's error handler, for this test urlconf)
 from portfolio.urls import urlpatterns as site_urlpatterns
 
 pytestmark = pytest.mark.django_db

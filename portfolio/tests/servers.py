@@ -1,0 +1,178 @@
+"""Real app servers for tests that need processes of their own: outages, logs, two instances.
+
+Each server is gunicorn in production mode (DEBUG off, JSON logs) on a loopback port, started in its
+own process group and always stopped, with its log kept in a file the test can read.
+"""
+
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import requests
+
+# The production task queue: notifications wait in the database for a worker, and nothing is mailed.
+QUEUE = "django_tasks_db.backend.DatabaseBackend"
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = secrets.token_urlsafe(64)
+STARTUP_SECONDS = 30
+
+
+def production_env(**overrides):
+    """The environment of a production process: nothing inherited from the test run's Django settings."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "S3_", "TASKS_", "CONTACT_", "TRUSTED_"))
+    }
+    return {
+        **inherited,
+        "DJANGO_SETTINGS_MODULE": "portfolio.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_HSTS_SECONDS": "0",
+        "DJANGO_MANIFEST_STATIC": "false",
+        # whitenoise warns that nothing was collected (production runs collectstatic); keep the log JSON.
+        "PYTHONWARNINGS": "ignore::UserWarning",
+        # The test plays the reverse proxy: it says the visitor came over HTTPS, and from which address.
+        "TRUSTED_PROXY_HOPS": "1",
+        **overrides,
+    }
+
+
+def manage(*args, **env):
+    """Run a management command as a deployment would (migrate, seed_demo, shell -c ...)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def json_lines(log):
+    """Every line of a production log, parsed: each must be one JSON object."""
+    return [json.loads(line) for line in log.splitlines() if line.strip()]
+
+
+class Server:
+    def __init__(self, port, log_path):
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def app_server(port, log_dir, workers=1, **env):
+    """gunicorn serving the site on 127.0.0.1:port until the block ends."""
+    log_path = Path(log_dir) / f"gunicorn-{port}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portfolio.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--no-control-socket",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "2",
+            ],
+            cwd=ROOT,
+            env=production_env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(port, log_path)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert process.poll() is None, f"gunicorn exited:\n{server.log()}"
+            try:
+                requests.get(server.url + "/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, f"gunicorn did not start:\n{server.log()}"
+                time.sleep(0.2)
+        yield server
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+class Visitor:
+    """A browser-like client arriving through the (simulated) HTTPS proxy, keeping its own cookies.
+
+    Production cookies are Secure; requests would not send them back over the test's plain HTTP.
+    """
+
+    def __init__(self, address="203.0.113.10"):
+        self.address = address
+        self.cookies = {}
+
+    def request(self, method, url, **kwargs):
+        origin = re.match(r"https?://[^/]+", url).group(0).replace("http://", "https://")
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": self.address,
+            "Origin": origin,
+            "Referer": origin + "/",
+            **kwargs.pop("headers", {}),
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        response = requests.request(method, url, headers=headers, allow_redirects=False, timeout=30, **kwargs)
+        for header in response.raw.headers.getlist("Set-Cookie"):
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response
+
+    def get(self, url, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        return self.request("POST", url, data=data, **kwargs)
+
+    def form(self, url):
+        """GET a page with a form; return its hidden fields (CSRF token, time trap) to post back."""
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        fields = {}
+        for tag in re.findall(r"<input[^>]*>", response.text):
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name and 'type="hidden"' in tag:
+                fields[name.group(1)] = value.group(1) if value else ""
+        return fields
+
+    def sign_in(self, server_url, username, password, admin_path="/admin/"):
+        fields = self.form(server_url + admin_path + "login/")
+        return self.post(
+            server_url + admin_path + "login/",
+            {**fields, "username": username, "password": password, "next": admin_path},
+        )

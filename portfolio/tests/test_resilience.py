@@ -1,0 +1,126 @@
+"""Outages degrade the site instead of crashing it (findings 2 and 3), against real gunicorn processes."""
+
+import re
+
+import pytest
+import redis
+
+from portfolio import resilience
+from portfolio.resilience import CacheUnavailable, ResilientRedisCache
+from portfolio.tests.servers import QUEUE, Visitor, app_server, json_lines
+
+# Nothing listens on these loopback ports (this suite's own range): a Redis and a Postgres that are down.
+DEAD_REDIS = "redis://127.0.0.1:8129/0"
+DEAD_POSTGRES = "postgres://postgres@127.0.0.1:8128/nowhere"
+LIVE_REDIS = "redis://127.0.0.1:6379/2"
+PAGES = ["/", "/blog/", "/projects/", "/feeds/rss/", "/sitemap.xml", "/llms.txt", "/robots.txt"]
+
+
+def redis_is_running():
+    try:
+        return redis.Redis.from_url(LIVE_REDIS, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+def post_url(server):
+    """The address of the first post listed on /blog/."""
+    html = Visitor().get(server.url + "/blog/").text
+    return server.url + re.search(r'href="(/blog/(?!category|archive)[^"/]+/)"', html).group(1)
+
+
+def send_a_message(visitor, server):
+    fields = visitor.form(server.url + "/contact/")
+    data = {**fields, "name": "Ada", "email": "ada@example.com", "topic": "other", "message": "Hello from the outage"}
+    return visitor.post(server.url + "/contact/", data)
+
+
+def test_with_redis_down_pages_render_uncached_limits_fail_open_and_health_says_so(site_database, tmp_path):
+    env = {
+        "DATABASE_URL": site_database,
+        "REDIS_URL": DEAD_REDIS,
+        "CONTACT_MIN_FILL_SECONDS": "0",
+        "TASKS_BACKEND": QUEUE,
+    }
+    with app_server(8121, tmp_path, **env) as server:
+        visitor = Visitor()
+        for url in [*PAGES, post_url(server).removeprefix(server.url)]:
+            response = visitor.get(server.url + url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        health = visitor.get(server.url + "/healthz")
+        assert health.status_code == 200
+        assert health.json() == {"status": "degraded", "database": "up", "cache": "down"}
+        # Ready all the same: every instance shares the cache, and pages render without it.
+        ready = visitor.get(server.url + "/readyz")
+        assert ready.status_code == 200 and ready.json()["cache"] == "down"
+
+        # The rate limiter cannot count, so it lets the message through rather than losing it.
+        sent = send_a_message(visitor, server)
+        assert sent.status_code == 302 and sent.headers["Location"].endswith("/contact/sent/")
+
+        records = json_lines(server.log())
+    messages = [record["message"] for record in records]
+    assert any(message.startswith("Cache unavailable") for message in messages)
+    assert any(message.startswith("Rate limiter unavailable") for message in messages)
+    assert [record for record in records if record.get("status", 200) >= 500] == []
+
+
+def test_with_the_database_down_cached_pages_are_served_and_the_rest_is_a_friendly_503(site_database, tmp_path):
+    if not redis_is_running():
+        pytest.skip("Redis is not running at 127.0.0.1:6379: cached pages outliving the database need it")
+    redis.Redis.from_url(LIVE_REDIS).flushdb()
+    try:
+        with app_server(8122, tmp_path, DATABASE_URL=site_database, REDIS_URL=LIVE_REDIS) as healthy:
+            home = Visitor().get(healthy.url + "/")
+            assert home.status_code == 200
+
+        with app_server(8122, tmp_path, DATABASE_URL=DEAD_POSTGRES, REDIS_URL=LIVE_REDIS) as server:
+            visitor = Visitor()
+            cached = visitor.get(server.url + "/")
+            assert cached.status_code == 200
+            assert cached.text == home.text
+
+            for url in ["/blog/", "/projects/", "/robots.txt", "/no/such/page/", "/contact/", "/admin/login/"]:
+                response = visitor.get(server.url + url)
+                assert response.status_code == 503, (url, response.status_code)
+                assert response.headers["Retry-After"] == "30"
+                assert "Back in a moment" in response.text and "Traceback" not in response.text
+                assert response.headers["X-Request-ID"] in response.text
+            posted = visitor.post(server.url + "/contact/", {"name": "Ada"})
+            assert posted.status_code in (403, 503)  # no CSRF cookie could be handed out; never a 500
+
+            for probe in ("/healthz", "/readyz"):
+                response = visitor.get(server.url + probe)
+                assert response.status_code == 503
+                assert response.json()["database"] == "down"
+            log = server.log()
+        assert "Database unavailable: answered 503" in log
+    finally:
+        redis.Redis.from_url(LIVE_REDIS).flushdb()
+
+
+def test_a_dead_redis_reads_as_an_empty_cache_and_refuses_to_count(caplog, monkeypatch):
+    monkeypatch.setattr(resilience, "_redis_down_until", {})  # a fresh process's view
+    cache = ResilientRedisCache(DEAD_REDIS, {"OPTIONS": {"socket_connect_timeout": 1}})
+    assert cache.get("page", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    assert not cache.add("a", 1) and not cache.has_key("a")
+    cache.set("a", 1)  # dropped, not raised
+    with pytest.raises(CacheUnavailable):
+        cache.incr("hits")
+    assert not cache.ping()
+    # Logged once per outage, not once per call.
+    assert len([r for r in caplog.records if r.message.startswith("Cache unavailable")]) == 1
+
+
+def test_the_cache_is_used_again_once_redis_answers(caplog, monkeypatch):
+    if not redis_is_running():
+        pytest.skip("Redis is not running at 127.0.0.1:6379")
+    monkeypatch.setattr(resilience, "RETRY_REDIS_AFTER_SECONDS", 0)
+    cache = ResilientRedisCache(LIVE_REDIS, {"KEY_PREFIX": "resilience-test"})
+    cache._went_down(OSError("simulated outage"))
+    cache.set("k", "v", timeout=None)  # the back-off is over: Redis is tried again
+    assert cache.get("k") == "v"
+    assert "Cache reachable again" in caplog.text
+    cache.delete("k")
