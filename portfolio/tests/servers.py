@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -125,6 +126,46 @@ def app_server(port, log_dir, workers=1, **env):
             process.wait(timeout=10)
 
 
+class FormFields(HTMLParser):
+    """The (name, value) pairs a browser would submit for one form, as it stands in the page."""
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id, self.inside, self.pairs = form_id, False, []
+        self.textarea = self.select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or not attrs.get("name") and tag != "option":
+            return
+        kind = attrs.get("type", "text")
+        if tag == "input" and kind not in ("submit", "button", "file", "image", "reset"):
+            if kind not in ("checkbox", "radio") or "checked" in attrs:
+                self.pairs.append((attrs["name"], attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "textarea":
+            self.textarea = [attrs["name"], ""]
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.pairs.append((self.select, attrs.get("value", "")))
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.textarea:
+            # Browsers drop the newline that directly follows <textarea>.
+            self.pairs.append((self.textarea[0], self.textarea[1].removeprefix("\n")))
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.inside = False
+
+
 class Visitor:
     """A browser-like client arriving through the (simulated) HTTPS proxy, keeping its own cookies.
 
@@ -169,6 +210,16 @@ class Visitor:
             if name and 'type="hidden"' in tag:
                 fields[name.group(1)] = value.group(1) if value else ""
         return fields
+
+    def submit(self, url, form_id, changes):
+        """Load a form, change some fields (replacing their values), and submit it as a browser would."""
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        parser = FormFields(form_id)
+        parser.feed(response.text)
+        assert parser.pairs, f"no form #{form_id} at {url}"
+        pairs = [(name, value) for name, value in parser.pairs if name not in changes] + list(changes.items())
+        return self.post(url, pairs)
 
     def sign_in(self, server_url, username, password, admin_path="/admin/"):
         fields = self.form(server_url + admin_path + "login/")
