@@ -132,14 +132,18 @@ def test_two_app_servers_share_edits_rate_limits_uploads_and_lockouts(
     }
     manage("migrate", "--noinput", "-v0", **env)
     manage("seed_demo", **env)
-    post_pk, post_slug = manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import User; from blog.models import Post; "
-        f"User.objects.create_superuser('owner', 'owner@example.com', '{OWNER_PASSWORD}'); "
-        "post = Post.objects.published().first(); print(post.pk, post.slug)",
-        **env,
-    ).splitlines()[-1].split()
+    post_pk, post_slug = (
+        manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User; from blog.models import Post; "
+            f"User.objects.create_superuser('owner', 'owner@example.com', '{OWNER_PASSWORD}'); "
+            "post = Post.objects.published().first(); print(post.pk, post.slug)",
+            **env,
+        )
+        .splitlines()[-1]
+        .split()
+    )
 
     with app_server(8120, tmp_path, workers=2, **env) as a, app_server(8126, tmp_path, workers=2, **env) as b:
         # An edit through A shows on B at once (the content version lives in the shared store).
