@@ -4,8 +4,9 @@ import re
 
 import pytest
 import redis
+from django.db.migrations.executor import MigrationExecutor
 
-from portfolio import resilience
+from portfolio import resilience, views
 from portfolio.resilience import CacheUnavailable, ResilientRedisCache
 from portfolio.tests.servers import QUEUE, Visitor, app_server, json_lines
 
@@ -124,3 +125,13 @@ def test_the_cache_is_used_again_once_redis_answers(caplog, monkeypatch):
     assert cache.get("k") == "v"
     assert "Cache reachable again" in caplog.text
     cache.delete("k")
+
+
+@pytest.mark.django_db
+def test_readiness_waits_for_migrations_while_health_is_already_up(client, monkeypatch):
+    assert client.get("/readyz").json() == {"status": "ok", "database": "up", "cache": "up", "migrations": "ok"}
+    monkeypatch.setattr(views, "_migrations_applied", False)
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("blog", "0099_pending")])
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503 and not_ready.json()["migrations"] == "pending"
+    assert client.get("/healthz").status_code == 200
