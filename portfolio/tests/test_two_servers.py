@@ -145,7 +145,7 @@ def test_two_app_servers_share_edits_rate_limits_uploads_and_lockouts(
         .split()
     )
 
-    with app_server(8120, tmp_path, workers=2, **env) as a, app_server(8126, tmp_path, workers=2, **env) as b:
+    with app_server(8120, tmp_path, **env) as a, app_server(8126, tmp_path, **env) as b:
         # An edit through A shows on B at once (the content version lives in the shared store).
         reader = Visitor(address="198.51.100.1")
         assert reader.get(f"{b.url}/blog/{post_slug}/").status_code == 200  # B has it cached now
