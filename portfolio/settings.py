@@ -244,7 +244,7 @@ ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 # pair is refused for ADMIN_LOCKOUT_MINUTES, before any password is hashed (so a flood of bad logins
 # costs almost nothing). Lockouts show in the admin under "Axes"; `manage.py axes_reset` lifts them.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "portfolio.auth_backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("ADMIN_LOGIN_FAILURE_LIMIT", "5"))

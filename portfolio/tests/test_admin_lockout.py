@@ -147,3 +147,7 @@ def test_the_admin_path_comes_from_the_environment():
 def test_robots_txt_does_not_reveal_where_the_admin_is(client):
     # The admin's own pages carry noindex; naming a moved admin path in robots.txt would give it away.
     assert reverse("admin:index") not in client.get("/robots.txt").content.decode()
+
+
+def test_sign_ins_without_a_request_still_work_for_tests_and_shells(client, owner):
+    assert client.login(username="owner", password=PASSWORD)
