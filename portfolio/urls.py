@@ -27,7 +27,7 @@ urlpatterns = [
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("feeds/", include("blog.feed_urls")),
     path("favicon.ico", views.favicon),
-    path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
+    path("tags/<uslug:slug>/", views.tag_detail, name="tag_detail"),
     path("search/", views.search, name="search"),
     path("blog/", include("blog.urls")),
     path("projects/", include("projects.urls")),

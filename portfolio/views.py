@@ -1,6 +1,6 @@
-from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -10,7 +10,8 @@ from taggit.models import Tag
 from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
-from portfolio.cache import cache_public_page
+from portfolio.cache import PAGED, cache_public_page
+from portfolio.links import absolute_url
 from portfolio.models import FocusArea
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
@@ -29,10 +30,12 @@ def home(request):
     return render(request, "portfolio/home.html", context)
 
 
-@cache_public_page
+@cache_public_page(params=PAGED)
 def tag_detail(request, slug):
     """Everything with one tag: projects (by tech) and posts share one tag namespace."""
-    tag = get_object_or_404(Tag, slug=slug)
+    # Only tags on published content have a page: a draft's topics are nobody's business yet.
+    in_use = Q(pk__in=Post.objects.published().values("tags")) | Q(pk__in=Project.objects.published().values("tech"))
+    tag = get_object_or_404(Tag.objects.filter(in_use), slug=slug)
     paginator = Paginator(Post.objects.published().for_lists().filter(tags=tag), POSTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -96,7 +99,7 @@ def _llms_entries(items):
     return [
         {
             "title": _link_text(item.title),
-            "url": settings.SITE_URL + item.get_absolute_url(),
+            "url": absolute_url(item.get_absolute_url()),
             "summary": _one_line(item.summary),
         }
         for item in items
