@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from blog import views
 from portfolio.cache import PAGED, cache_public_page
@@ -14,6 +15,6 @@ urlpatterns = [
         name="category_detail",
     ),
     # Never cached: a preview is private to whoever holds the link.
-    path("preview/<str:token>/", views.post_preview, name="post_preview"),
+    path("preview/<str:token>/", require_safe(views.post_preview), name="post_preview"),
     path("<uslug:slug>/", cache_public_page(views.PostDetailView.as_view()), name="post_detail"),
 ]

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import F
+from django.http import HttpResponseNotAllowed
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
@@ -171,7 +172,7 @@ def _store(key, response, version):
 
 
 def cache_public_page(view=None, *, params=None):
-    """Serve anonymous GETs from the shared cache; staff and other methods always get a fresh page.
+    """Serve anonymous GETs from the shared cache; signed-in users always get a fresh page; other methods a 405.
 
     `params` maps the query parameters the view reads to the pattern a value must match to be
     cached. Any other parameter, or value, is answered without touching the cache, so visitors
@@ -184,7 +185,10 @@ def cache_public_page(view=None, *, params=None):
     def decorate(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            # Public pages are read-only: anything but a read is refused before any work.
+            if request.method not in ("GET", "HEAD"):
+                return HttpResponseNotAllowed(["GET", "HEAD"])
+            if request.user.is_authenticated:
                 response = view(request, *args, **kwargs)
                 patch_cache_control(response, private=True, no_cache=True)
                 return response

@@ -5,6 +5,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from blog.models import Post
@@ -54,6 +55,7 @@ def tag_detail(request, slug):
 
 # Not page-cached: every query would be its own key (an unbounded, visitor-chosen key space), and a
 # search costs a few fixed queries anyway. `q` stays out of portfolio.cache's CACHEABLE_PARAMS.
+@require_safe
 def search(request):
     """/search/?q=: published posts and projects matching the words, best first. No query, no search."""
     raw = request.GET.get("q", "")
@@ -66,6 +68,7 @@ def search(request):
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """200 when the app and its database answer; 503 otherwise, for load balancers and monitors."""
     try:
@@ -77,11 +80,13 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 def favicon(request):
     # Browsers ask for /favicon.ico on every page that names no icon, the admin's included.
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
+@require_safe
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
 
