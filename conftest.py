@@ -8,6 +8,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portfolio.cache import forget_local_state
+
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client", "django_user_model"}
 AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,9 +35,11 @@ def _fresh_cache(request):
         return
     for alias in caches:
         caches[alias].clear()
+    forget_local_state()
     yield
     for alias in caches:
         caches[alias].clear()
+    forget_local_state()
 
 
 @pytest.fixture
