@@ -4,10 +4,14 @@ import re
 
 import pytest
 import redis
+from django.db import OperationalError
 from django.db.migrations.executor import MigrationExecutor
 
+from portfolio import cache as cache_module
 from portfolio import resilience, views
+from portfolio.models import SiteProfile
 from portfolio.resilience import CacheUnavailable, ResilientRedisCache
+from portfolio.tests.factories import make_profile
 from portfolio.tests.servers import QUEUE, Visitor, app_server, json_lines
 
 # Nothing listens on these loopback ports (this suite's own range): a Redis and a Postgres that are down.
@@ -135,3 +139,41 @@ def test_readiness_waits_for_migrations_while_health_is_already_up(client, monke
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503 and not_ready.json()["migrations"] == "pending"
     assert client.get("/healthz").status_code == 200
+
+
+def database_down(*args, **kwargs):
+    raise OperationalError("could not connect to server: Connection refused")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/robots.txt", "/no/such/page/", "/blog/"])
+def test_a_database_outage_anywhere_in_a_request_is_the_friendly_503(client, monkeypatch, url):
+    # The 404 page and robots.txt reach the database only through the context processor.
+    monkeypatch.setattr(SiteProfile, "load", database_down)
+    monkeypatch.setattr(cache_module, "content_version", database_down)
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response["X-Request-ID"] in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("portfolio.tests.test_logging")
+def test_other_errors_stay_500s(client, monkeypatch):
+    client.raise_request_exception = False
+    assert client.get("/boom/").status_code == 500
+
+
+@pytest.mark.django_db
+def test_pages_cached_before_a_database_outage_are_still_served(client, settings, monkeypatch):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    make_profile(owner_name="Ada Example")
+    home = client.get("/")
+    assert home.status_code == 200
+    monkeypatch.setattr(cache_module, "content_version", database_down)
+    monkeypatch.setattr(SiteProfile, "load", database_down)
+    client.raise_request_exception = False
+    again = client.get("/")
+    assert again.status_code == 200 and again.content == home.content
+    assert client.get("/projects/").status_code == 503  # never cached: nothing to serve without the database
