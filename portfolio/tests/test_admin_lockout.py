@@ -151,3 +151,18 @@ def test_robots_txt_does_not_reveal_where_the_admin_is(client):
 
 def test_sign_ins_without_a_request_still_work_for_tests_and_shells(client, owner):
     assert client.login(username="owner", password=PASSWORD)
+
+
+def test_an_address_rotating_usernames_is_locked_out_too_without_hashing(client, settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.ADMIN_LOGIN_ADDRESS_FAILURE_LIMIT = 5
+    User.objects.create_superuser("owner", "owner@example.com", PASSWORD)
+    for name in ("root", "admin", "test", "user", "guest"):
+        assert sign_in(client, "wrong", username=name).status_code == 200
+    CountingHasher.calls = 0
+    assert sign_in(client, "wrong", username="oracle").status_code == 429
+    assert sign_in(client, PASSWORD).status_code == 429
+    assert CountingHasher.calls == 0
+    # The owner elsewhere is unaffected.
+    assert signed_in(sign_in(client, PASSWORD, address="198.51.100.9"))
