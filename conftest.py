@@ -21,8 +21,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def pytest_configure(config):
     from django.conf import settings
 
-    # Tests log in a lot (the admin lockout tests fail many logins on purpose); a deliberately slow
-    # production hasher would make every one of them cost a fraction of a second.
+    # Real hashing costs a quarter of a second per password; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
