@@ -24,6 +24,7 @@ QUEUE = "django_tasks_db.backend.DatabaseBackend"
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = secrets.token_urlsafe(64)
 STARTUP_SECONDS = 30
+OWNER_PASSWORD = "a-long-owner-password"
 
 
 def production_env(**overrides):

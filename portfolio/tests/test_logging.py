@@ -5,22 +5,14 @@ import re
 import pytest
 from django.urls import path
 
-from portfolio.tests.servers import QUEUE, SECRET_KEY, Visitor, app_server, json_lines, manage
+from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, SECRET_KEY, Visitor, app_server, json_lines
 from portfolio.urls import handler500  # noqa: F401 (the site's error handler, for this test urlconf)
 from portfolio.urls import urlpatterns as site_urlpatterns
 
 MESSAGE_BODY = "PRIVATE-MESSAGE-BODY please keep this out of logs"
-PASSWORD = "hunter2-PRIVATE-password"
 
 
 def test_production_logs_one_json_object_per_line_with_a_record_per_request(site_database, tmp_path):
-    manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth.models import User; "
-        f"User.objects.create_superuser('log-owner', 'o@example.com', '{PASSWORD}')",
-        DATABASE_URL=site_database,
-    )
     env = {"DATABASE_URL": site_database, "CONTACT_MIN_FILL_SECONDS": "0", "TASKS_BACKEND": QUEUE}
     with app_server(8123, tmp_path, **env) as server:
         visitor = Visitor(address="198.51.100.23")
@@ -32,7 +24,7 @@ def test_production_logs_one_json_object_per_line_with_a_record_per_request(site
             server.url + "/contact/",
             {**fields, "name": "Ada", "email": "ada@example.com", "topic": "other", "message": MESSAGE_BODY},
         )
-        signed_in = visitor.sign_in(server.url, "log-owner", PASSWORD)
+        signed_in = visitor.sign_in(server.url, "owner", OWNER_PASSWORD)
         assert (home.status_code, search.status_code, missing.status_code) == (200, 200, 404)
         assert sent.status_code == 302 and signed_in.status_code == 302
         log = server.log()
@@ -54,7 +46,7 @@ def test_production_logs_one_json_object_per_line_with_a_record_per_request(site
         assert isinstance(record["duration_ms"], float) and record["duration_ms"] >= 0
         assert re.fullmatch(r"[0-9a-f]{32}", record["request_id"])
         assert {"time", "level", "message"} <= set(record)
-    for secret in (MESSAGE_BODY, PASSWORD, "PRIVATE-QUERY", SECRET_KEY, visitor.cookies["sessionid"]):
+    for secret in (MESSAGE_BODY, OWNER_PASSWORD, "PRIVATE-QUERY", SECRET_KEY, visitor.cookies["sessionid"]):
         assert secret not in log
 
 

@@ -12,7 +12,7 @@ from portfolio import resilience, views
 from portfolio.models import SiteProfile
 from portfolio.resilience import CacheUnavailable, ResilientRedisCache
 from portfolio.tests.factories import make_profile
-from portfolio.tests.servers import QUEUE, Visitor, app_server, json_lines
+from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, Visitor, app_server, json_lines
 
 # Nothing listens on these loopback ports (this suite's own range): a Redis and a Postgres that are down.
 DEAD_REDIS = "redis://127.0.0.1:8129/0"
@@ -59,6 +59,11 @@ def test_with_redis_down_pages_render_uncached_limits_fail_open_and_health_says_
         # Ready all the same: every instance shares the cache, and pages render without it.
         ready = visitor.get(server.url + "/readyz")
         assert ready.status_code == 200 and ready.json()["cache"] == "down"
+
+        # Sessions are written through to the database, so the owner can still sign in and stay signed in.
+        owner = Visitor(address="198.51.100.7")
+        assert owner.sign_in(server.url, "owner", OWNER_PASSWORD).status_code == 302
+        assert owner.get(server.url + "/admin/").status_code == 200
 
         # The rate limiter cannot count, so it lets the message through rather than losing it.
         sent = send_a_message(visitor, server)

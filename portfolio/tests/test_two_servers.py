@@ -20,12 +20,11 @@ import redis
 import requests
 from PIL import Image
 
-from portfolio.tests.servers import QUEUE, Visitor, app_server, manage
+from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, Visitor, app_server, manage
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 MOTO_PORT = 8125
 BUCKET = "portfolio-media"
-OWNER_PASSWORD = "a-long-owner-password"
 
 
 def postgres_server():
