@@ -112,9 +112,9 @@ def app_server(port, log_dir, workers=1, **env):
         while True:
             assert process.poll() is None, f"gunicorn exited:\n{server.log()}"
             try:
-                requests.get(server.url + "/healthz", timeout=5)
+                requests.get(server.url + "/healthz", timeout=STARTUP_SECONDS)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet (a first request may also be slow to import)
                 assert time.monotonic() < deadline, f"gunicorn did not start:\n{server.log()}"
                 time.sleep(0.2)
         yield server
