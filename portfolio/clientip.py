@@ -9,6 +9,8 @@ proxy's own address in `REMOTE_ADDR`. We trust the chain from the right only as 
 - `TRUSTED_PROXY_HOPS` (a number, for proxies whose addresses change, as in compose): the client is the
   entry that many hops to the left of `REMOTE_ADDR`.
 - neither (the default): no proxy; `REMOTE_ADDR` is the client, and forwarded headers are ignored.
+
+With both set, the list is used: it is the stricter of the two.
 """
 
 import ipaddress
