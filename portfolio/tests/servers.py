@@ -4,13 +4,16 @@ Each server is gunicorn in production mode (DEBUG off, JSON logs) on a loopback 
 own process group and always stopped, with its log kept in a file the test can read.
 """
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -228,3 +231,54 @@ class Visitor:
             server_url + admin_path + "login/",
             {**fields, "username": username, "password": password, "next": admin_path},
         )
+
+
+class TcpRelay:
+    """A loopback TCP relay to a service, which a test can cut and restore: a database that goes away.
+
+    While cut, nothing listens on the port and every relayed connection is closed, as when the service
+    dies; after `restore`, new connections get through again.
+    """
+
+    def __init__(self, port, target_port):
+        self.port, self.target_port = port, target_port
+        self.listener, self.connections = None, []
+        self.lock = threading.Lock()
+
+    def start(self):
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    restore = start
+
+    def cut(self):
+        with self.lock:
+            sockets, self.connections = [self.listener, *self.connections], []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                return
+            upstream.settimeout(None)
+            with self.lock:
+                self.connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

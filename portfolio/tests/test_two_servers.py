@@ -1,5 +1,6 @@
 """Two app servers on shared services: Postgres (data, sessions, task queue), Redis (cache, sessions),
-S3-compatible storage (media; moto in server mode). What one server does, the other sees.
+S3-compatible storage (media; moto in server mode). What one server does, the other sees; when the
+database goes away under them, both degrade and then recover.
 
 Skipped only when a service is missing here, saying which; CI has all three.
 """
@@ -20,10 +21,11 @@ import redis
 import requests
 from PIL import Image
 
-from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, Visitor, app_server, manage
+from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, TcpRelay, Visitor, app_server, manage
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 MOTO_PORT = 8125
+RELAY_PORT = 8127
 BUCKET = "portfolio-media"
 
 
@@ -110,8 +112,19 @@ def png(colour):
     return buffer.getvalue()
 
 
-def test_two_app_servers_share_edits_rate_limits_uploads_and_lockouts(
-    shared_postgres, shared_redis, object_store, tmp_path
+@pytest.fixture
+def database_relay(shared_postgres):
+    """A relay to the shared Postgres that the test can cut: the database going away, and coming back."""
+    parts = urlsplit(shared_postgres)
+    relay = TcpRelay(RELAY_PORT, parts.port or 5432)
+    relay.start()
+    relay.url = parts._replace(netloc=f"{parts.username}@127.0.0.1:{RELAY_PORT}").geturl()
+    yield relay
+    relay.cut()
+
+
+def test_two_app_servers_share_edits_rate_limits_uploads_and_lockouts_and_outlive_the_database(
+    shared_postgres, shared_redis, object_store, database_relay, tmp_path
 ):
     endpoint, s3 = object_store
     env = {
@@ -144,7 +157,9 @@ def test_two_app_servers_share_edits_rate_limits_uploads_and_lockouts(
         .split()
     )
 
-    with app_server(8120, tmp_path, **env) as a, app_server(8126, tmp_path, **env) as b:
+    # The servers reach the database through the relay; the setup commands above went direct.
+    servers_env = {**env, "DATABASE_URL": database_relay.url}
+    with app_server(8120, tmp_path, **servers_env) as a, app_server(8126, tmp_path, **servers_env) as b:
         # An edit through A shows on B at once (the content version lives in the shared store).
         reader = Visitor(address="198.51.100.1")
         assert reader.get(f"{b.url}/blog/{post_slug}/").status_code == 200  # B has it cached now
@@ -189,6 +204,20 @@ def test_two_app_servers_share_edits_rate_limits_uploads_and_lockouts(
         assert attacker.sign_in(b.url, "owner", OWNER_PASSWORD).status_code == 429
         # Not for the owner at another address.
         assert Visitor(address="198.51.100.3").sign_in(b.url, "owner", OWNER_PASSWORD).status_code == 302
+
+        # The database goes away under running servers: pages in the shared cache are still served by
+        # either server; the rest is the friendly 503; neither is ready. Then it comes back.
+        database_relay.cut()
+        for server in (a, b):
+            cached = reader.get(f"{server.url}/blog/{post_slug}/")
+            assert cached.status_code == 200 and "Edited through A" in cached.text
+            missing = reader.get(f"{server.url}/blog/archive/")
+            assert missing.status_code == 503 and missing.headers["Retry-After"] == "30"
+            assert reader.get(f"{server.url}/readyz").status_code == 503
+        database_relay.restore()
+        for server in (a, b):
+            assert reader.get(f"{server.url}/readyz").status_code == 200
+            assert reader.get(f"{server.url}/blog/archive/").status_code == 200
 
     # The accepted messages wait in the Postgres task queue for the worker.
     queued = manage(
