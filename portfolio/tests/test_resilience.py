@@ -13,6 +13,7 @@ from portfolio.models import SiteProfile
 from portfolio.resilience import CacheUnavailable, ResilientRedisCache
 from portfolio.tests.factories import make_profile
 from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, Visitor, app_server, json_lines
+from portfolio.tests.test_operations import run_django
 
 # Nothing listens on these loopback ports (this suite's own range): a Redis and a Postgres that are down.
 DEAD_REDIS = "redis://127.0.0.1:8129/0"
@@ -117,6 +118,9 @@ def test_a_dead_redis_reads_as_an_empty_cache_and_refuses_to_count(caplog, monke
     assert cache.get_many(["a", "b"]) == {}
     assert not cache.add("a", 1) and not cache.has_key("a")
     cache.set("a", 1)  # dropped, not raised
+    assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]  # the keys that were not stored
+    assert not cache.touch("a") and not cache.delete("a") and not cache.clear()
+    cache.delete_many(["a", "b"])
     with pytest.raises(CacheUnavailable):
         cache.incr("hits")
     assert not cache.ping()
@@ -160,6 +164,7 @@ def test_a_database_outage_anywhere_in_a_request_is_the_friendly_503(client, mon
     response = client.get(url)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
+    assert response["Cache-Control"] == "no-store"  # never kept by a browser or proxy
     assert response["X-Request-ID"] in response.content.decode()
 
 
@@ -182,3 +187,9 @@ def test_pages_cached_before_a_database_outage_are_still_served(client, settings
     again = client.get("/")
     assert again.status_code == 200 and again.content == home.content
     assert client.get("/projects/").status_code == 503  # never cached: nothing to serve without the database
+
+
+def test_an_unreachable_postgres_fails_fast_rather_than_holding_a_worker():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['connect_timeout'])"
+    result = run_django(code, DJANGO_DEBUG="true", DATABASE_URL=DEAD_POSTGRES)
+    assert result.stdout.strip() == "5", result.stderr
