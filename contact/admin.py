@@ -1,14 +1,19 @@
 import csv
 
-from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from contact.models import AvailabilityWindow, BookingRequest, BookingSettings, ContactMessage, DateOff
-from contact.notifications import decision_email
+from contact.models import (
+    AvailabilityWindow,
+    BookingRequest,
+    BookingSettings,
+    ContactMessage,
+    DateOff,
+    TransitionRefused,
+)
 from contact.slots import format_when
-from portfolio.models import SiteProfile
 
 
 def csv_cell(row, name):
@@ -51,7 +56,11 @@ class InboxAdmin(admin.ModelAdmin):
 
     def set_status(self, request, queryset, status):
         count = queryset.update(status=status)
-        self.message_user(request, f"Marked {count} as {status}.", messages.SUCCESS)
+        label = self.model.Status(status).label.lower()
+        message = ngettext("Marked %(count)d %(name)s as %(label)s.", "Marked %(count)d %(names)s as %(label)s.", count)
+        opts = self.model._meta
+        names = {"name": opts.verbose_name, "names": opts.verbose_name_plural}
+        self.message_user(request, message % {"count": count, "label": label, **names}, messages.SUCCESS)
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
@@ -91,23 +100,20 @@ class ContactMessageAdmin(InboxAdmin):
         self.set_status(request, queryset, ContactMessage.Status.ARCHIVED)
 
 
-class BookingRequestForm(forms.ModelForm):
-    class Meta:
-        model = BookingRequest
-        fields = ["status", "visitor_timezone", "name", "email", "topic", "notes"]
-
-    def clean_status(self):
-        # The slot isn't on this form, so Django's own constraint check would skip it; do it here.
-        status = self.cleaned_data["status"]
-        rivals = BookingRequest.objects.live().filter(slot_start=self.instance.slot_start).exclude(pk=self.instance.pk)
-        if status in BookingRequest.LIVE_STATUSES and rivals.exists():
-            raise forms.ValidationError("Another live request already holds this slot, so this one can’t be revived.")
-        return status
+# Per transition: the past participle for messages, and what the visitor is sent.
+TRANSITIONS = {
+    "confirm": ("confirmed", "the invite"),
+    "decline": ("declined", "the decline"),
+    "cancel": ("cancelled", "the cancellation"),
+}
 
 
 @admin.register(BookingRequest)
 class BookingRequestAdmin(InboxAdmin):
-    form = BookingRequestForm
+    """The status changes only through confirm, decline and cancel (list actions or change-form buttons),
+    so every change sends its email and records when; the change form shows the status read-only."""
+
+    change_form_template = "admin/contact/bookingrequest/change_form.html"
     list_display = ["name", "slot", "topic", "status", "created_at", "emailed"]
     list_filter = ["status", "topic", "slot_start", EmailedFilter]
     search_fields = [*InboxAdmin.search_fields, "notes"]
@@ -120,10 +126,22 @@ class BookingRequestAdmin(InboxAdmin):
         "topic",
         "notes",
         "decided_at",
+        "cancelled_at",
+        "cancelled_by",
+        "status_emailed_at",
         *InboxAdmin.readonly_fields,
     ]
-    readonly_fields = [*InboxAdmin.readonly_fields, "slot", "visitor_timezone", "decided_at"]
-    actions = ["confirm", "decline", "mark_spam", "export_csv"]
+    readonly_fields = [
+        "status",
+        *InboxAdmin.readonly_fields,
+        "slot",
+        "visitor_timezone",
+        "decided_at",
+        "cancelled_at",
+        "cancelled_by",
+        "status_emailed_at",
+    ]
+    actions = ["confirm", "decline", "cancel", "mark_spam", "export_csv"]
     csv_fields = [
         "created_at",
         "status",
@@ -145,51 +163,98 @@ class BookingRequestAdmin(InboxAdmin):
         zone = getattr(self, "owner_zone", None) or BookingSettings.load().zone
         return format_when(obj.slot_start, zone)
 
-    def decide(self, request, queryset, status, verb):
-        profile = SiteProfile.load()
-        if profile is None or not profile.contact_email:
-            self.message_user(request, "Add a contact email to the site profile first.", messages.ERROR)
-            return
-        sent, failed, skipped = 0, [], 0
-        for booking in queryset:
-            if status == BookingRequest.Status.CONFIRMED and not booking.is_live:
-                skipped += 1  # its slot may be someone else's by now
-                continue
-            if booking.status in (BookingRequest.Status.CANCELLED, BookingRequest.Status.SPAM):
-                skipped += 1
-                continue
-            # The decision is stored before the email, so a mail outage never loses it.
-            BookingRequest.objects.filter(pk=booking.pk).update(status=status, decided_at=timezone.now())
-            booking.status = status
+    def transition(self, request, bookings, name):
+        """Run one transition on each booking, then sum up what happened in a few messages."""
+        done, emailed, already, failed = 0, 0, 0, []
+        for booking in bookings:
             try:
-                decision_email(booking, profile).send()
-                sent += 1
-            except Exception as exc:
-                failed.append(f"{booking.name} ({type(exc).__name__}: {exc})")
-        if sent:
-            self.message_user(request, f"{verb} {sent} and emailed the visitor.", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request, f"Skipped {skipped} that were cancelled, spam or no longer live.", messages.WARNING
+                result = getattr(booking, name)()
+            except TransitionRefused as refusal:
+                self.message_user(request, str(refusal), messages.WARNING)
+                continue
+            done += result.changed
+            emailed += result.emailed
+            already += not result.changed and not result.emailed and not result.error
+            if result.error:
+                failed.append(f"{booking.name} ({result.error})")
+        participle, what = TRANSITIONS[name]
+        if done or emailed:
+            text = " ".join(
+                part
+                for part in (
+                    done
+                    and ngettext("%(verb)s %(count)d request.", "%(verb)s %(count)d requests.", done)
+                    % {"verb": participle.capitalize(), "count": done},
+                    emailed
+                    and ngettext(
+                        "Emailed %(what)s to %(count)d visitor.", "Emailed %(what)s to %(count)d visitors.", emailed
+                    )
+                    % {"what": what, "count": emailed},
+                )
+                if part
             )
+            self.message_user(request, text, messages.SUCCESS)
+        if already:
+            text = ngettext(
+                "%(count)d request was already %(verb)s; nothing was sent again.",
+                "%(count)d requests were already %(verb)s; nothing was sent again.",
+                already,
+            )
+            self.message_user(request, text % {"count": already, "verb": participle}, messages.INFO)
         if failed:
+            text = ngettext(
+                "The email failed for %(count)d request: %(list)s. Press %(action)s again to resend it.",
+                "The email failed for %(count)d requests: %(list)s. Press %(action)s again to resend them.",
+                len(failed),
+            )
+            action = f"“{name.capitalize()}”"
             self.message_user(
-                request,
-                f"{verb}, but the email failed for: {'; '.join(failed)}. Run the action again to resend.",
-                messages.ERROR,
+                request, text % {"count": len(failed), "list": "; ".join(failed), "action": action}, messages.ERROR
             )
 
     @admin.action(description="Confirm and send the visitor an invite")
     def confirm(self, request, queryset):
-        self.decide(request, queryset, BookingRequest.Status.CONFIRMED, "Confirmed")
+        self.transition(request, queryset, "confirm")
 
     @admin.action(description="Decline and tell the visitor politely")
     def decline(self, request, queryset):
-        self.decide(request, queryset, BookingRequest.Status.DECLINED, "Declined")
+        self.transition(request, queryset, "decline")
 
-    @admin.action(description="Mark selected as spam (frees the slot)")
+    @admin.action(description="Cancel the call and tell the visitor")
+    def cancel(self, request, queryset):
+        self.transition(request, queryset, "cancel")
+
+    @admin.action(description="Mark selected requests as spam (frees the slot)")
     def mark_spam(self, request, queryset):
-        self.set_status(request, queryset, BookingRequest.Status.SPAM)
+        # Only a pending request: a decided one has already been emailed about, so it isn't spam.
+        self.set_status(request, queryset.filter(status=BookingRequest.Status.REQUESTED), BookingRequest.Status.SPAM)
+
+    def render_change_form(self, request, context, obj=None, **kwargs):
+        if obj is not None:
+            context["transitions"] = obj.allowed_transitions()
+            context["status_email_unsent"] = obj.status_email_unsent
+        return super().render_change_form(request, context, obj=obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # Only the fields the owner edited, so saving never writes back a status a visitor changed meanwhile.
+        obj.save(update_fields=form.changed_data) if change else obj.save()
+
+    def response_change(self, request, obj):
+        """The change form's transition buttons submit the form (with its CSRF token) under one name."""
+        name = request.POST.get("_transition")
+        if name in TRANSITIONS:
+            self.transition(request, [obj], name)
+        elif name == "resend":
+            emailed, error = obj.send_status_email()
+            if emailed:
+                self.message_user(request, "Sent the email again.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, error or "It had already been sent.", messages.ERROR if error else messages.INFO
+                )
+        else:
+            return super().response_change(request, obj)
+        return HttpResponseRedirect(request.path)
 
 
 class AvailabilityWindowInline(admin.TabularInline):
