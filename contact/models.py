@@ -31,6 +31,9 @@ class Notified(models.Model):
     # Retries wait 1, 2, 4 … minutes after each failure, at most an hour.
     RETRY_BASE = timedelta(minutes=1)
     RETRY_MAX = timedelta(hours=1)
+    # A claimed send that recorded no outcome is taken to be still on its way for this long, even by
+    # `send_pending_notifications --now`; after it, the sender is presumed dead and the row is retried.
+    SEND_LEASE = timedelta(minutes=5)
 
     notified_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the email to you went out. Empty: not yet emailed."

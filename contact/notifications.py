@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -179,16 +179,21 @@ def status_email(booking):
 
 
 def _claim(obj):
-    """Count this attempt, unless another worker got there first (then do nothing)."""
+    """Count this attempt, unless another worker got there first or is still sending (then do nothing)."""
     now = timezone.now()
+    # Every finished attempt records its outcome (notified_at or last_error), so a recent attempt with
+    # neither is still in flight. The claim clears last_error to mark its own attempt that way.
+    in_flight = Q(last_attempt_at__gt=now - obj.SEND_LEASE, last_error="")
     claimed = (
         type(obj)
         .objects.filter(pk=obj.pk, notified_at__isnull=True, notify_attempts=obj.notify_attempts)
-        .update(notify_attempts=F("notify_attempts") + 1, last_attempt_at=now)
+        .exclude(in_flight)
+        .update(notify_attempts=F("notify_attempts") + 1, last_attempt_at=now, last_error="")
     )
     if claimed:
         obj.notify_attempts += 1
         obj.last_attempt_at = now
+        obj.last_error = ""
     return bool(claimed)
 
 

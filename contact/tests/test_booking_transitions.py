@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from contact.admin import BookingRequestAdmin
 from contact.models import BookingRequest, TransitionRefused
 from contact.notifications import cancel_url
 from contact.tests.factories import make_booking, make_booking_settings
@@ -333,3 +334,19 @@ def test_marking_spam_leaves_decided_requests_alone(admin_client):
     html = act(admin_client, "mark_spam", [pending, confirmed])
     assert "Marked 1 intro-call request as spam." in html
     assert BookingRequest.objects.get(pk=confirmed.pk).status == Status.CONFIRMED
+
+
+def test_saving_the_change_form_never_writes_back_a_status_the_visitor_changed_meanwhile(admin_client, monkeypatch):
+    booking = make_booking(status=Status.CONFIRMED)
+    real_get_object = BookingRequestAdmin.get_object
+
+    def get_object_then_visitor_cancels(self, request, object_id, from_field=None):
+        obj = real_get_object(self, request, object_id, from_field)
+        if request.method == "POST":
+            BookingRequest.objects.get(pk=obj.pk).cancel(by=BookingRequest.CancelledBy.VISITOR)
+        return obj
+
+    monkeypatch.setattr(BookingRequestAdmin, "get_object", get_object_then_visitor_cancels)
+    admin_client.post(change_url(booking), form_data(booking, notes="Bring the diagram"))
+    booking.refresh_from_db()
+    assert (booking.status, booking.notes) == (Status.CANCELLED, "Bring the diagram")
