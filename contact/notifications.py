@@ -179,14 +179,14 @@ def status_email(booking):
 
 
 def _claim(obj):
-    """Count this attempt, unless another worker got there first or is still sending (then do nothing)."""
+    """Count this attempt, unless the email went out already or another sender is still on it."""
     now = timezone.now()
     # Every finished attempt records its outcome (notified_at or last_error), so a recent attempt with
     # neither is still in flight. The claim clears last_error to mark its own attempt that way.
     in_flight = Q(last_attempt_at__gt=now - obj.SEND_LEASE, last_error="")
     claimed = (
         type(obj)
-        .objects.filter(pk=obj.pk, notified_at__isnull=True, notify_attempts=obj.notify_attempts)
+        .objects.filter(pk=obj.pk, notified_at__isnull=True)
         .exclude(in_flight)
         .update(notify_attempts=F("notify_attempts") + 1, last_attempt_at=now, last_error="")
     )
@@ -209,7 +209,7 @@ def send_owner_notification(obj):
     The row records every attempt and error, so `send_pending_notifications` can retry it.
     """
     obj = type(obj).objects.filter(pk=obj.pk).first()
-    if obj is None or obj.status == "spam" or obj.notified_at is not None or not _claim(obj):
+    if obj is None or obj.status == "spam" or not _claim(obj):
         return "skipped"
     profile = SiteProfile.load()
     if profile is None or not profile.contact_email:

@@ -1,5 +1,7 @@
 """Nothing is lost when the queue is down, and nothing is sent twice when deliveries overlap."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -53,6 +55,16 @@ def test_the_worker_task_running_twice_emails_the_owner_once():
     make_profile()
     message = make_message()
     assert notify_owner.call("message", message.pk) == "sent"
+    assert notify_owner.call("message", message.pk) == "skipped"
+    assert len(owner_emails()) == 1
+
+
+@pytest.mark.django_db
+def test_a_duplicate_task_delivered_long_after_does_not_email_the_owner_again():
+    make_profile()
+    message = make_message()
+    notify_owner.call("message", message.pk)
+    ContactMessage.objects.filter(pk=message.pk).update(last_attempt_at=message.created_at - timedelta(days=1))
     assert notify_owner.call("message", message.pk) == "skipped"
     assert len(owner_emails()) == 1
 
