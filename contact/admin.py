@@ -41,6 +41,9 @@ class EmailedFilter(admin.SimpleListFilter):
 class InboxAdmin(admin.ModelAdmin):
     """Shared by messages and bookings: they arrive from visitors, so the owner triages rather than adds."""
 
+    class Media:
+        css = {"all": ["css/contact-admin.css"]}
+
     search_fields = ["name", "email", "spam_reason"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "notified_at", "notify_attempts", "last_attempt_at", "last_error", "spam_reason"]
@@ -53,6 +56,19 @@ class InboxAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="emailed?", ordering="notified_at")
     def emailed(self, obj):
         return obj.notified_at is not None
+
+    def get_queryset(self, request):
+        self.list_zone = BookingSettings.load().zone  # once per list, not once per row
+        return super().get_queryset(request)
+
+    def owner_zone(self):
+        return getattr(self, "list_zone", None) or BookingSettings.load().zone
+
+    @admin.display(description="received", ordering="created_at")
+    def received(self, obj):
+        # Shorter than Django's "Nov. 27, 2026, 3:36 a.m.", which never wraps, so the list fits 1280 px.
+        moment = obj.created_at.astimezone(self.owner_zone())
+        return f"{moment.day} {moment:%b %Y, %H:%M}"
 
     def set_status(self, request, queryset, status):
         count = queryset.update(status=status)
@@ -76,7 +92,7 @@ class InboxAdmin(admin.ModelAdmin):
 
 @admin.register(ContactMessage)
 class ContactMessageAdmin(InboxAdmin):
-    list_display = ["name", "topic", "about", "status", "created_at", "emailed"]
+    list_display = ["name", "topic", "about", "status", "received", "emailed"]
     list_filter = ["status", "topic", "created_at", EmailedFilter]
     search_fields = [*InboxAdmin.search_fields, "message", "about"]
     fields = ["status", "name", "email", "topic", "about", "message", *InboxAdmin.readonly_fields]
@@ -114,22 +130,15 @@ class BookingRequestAdmin(InboxAdmin):
     so every change sends its email and records when; the change form shows the status read-only."""
 
     change_form_template = "admin/contact/bookingrequest/change_form.html"
-    list_display = ["name", "slot", "topic", "status", "created_at", "emailed"]
+    # The slot is the date that matters here: it leads the list and its date drill-down.
+    list_display = ["name", "slot", "topic", "status", "emailed"]
     list_filter = ["status", "topic", "slot_start", EmailedFilter]
+    date_hierarchy = "slot_start"
     search_fields = [*InboxAdmin.search_fields, "notes"]
-    fields = [
-        "status",
-        "slot",
-        "visitor_timezone",
-        "name",
-        "email",
-        "topic",
-        "notes",
-        "decided_at",
-        "cancelled_at",
-        "cancelled_by",
-        "status_emailed_at",
-        *InboxAdmin.readonly_fields,
+    fieldsets = [
+        (None, {"fields": ["status", "slot", "visitor_timezone", "name", "email", "topic", "notes"]}),
+        ("Decision", {"fields": ["decided_at", "cancelled_at", "cancelled_by", "status_emailed_at"]}),
+        ("The email to you", {"classes": ["collapse"], "fields": InboxAdmin.readonly_fields}),
     ]
     readonly_fields = [
         "status",
@@ -154,14 +163,9 @@ class BookingRequestAdmin(InboxAdmin):
         "notes",
     ]
 
-    def get_queryset(self, request):
-        self.owner_zone = BookingSettings.load().zone  # once per list, not once per row
-        return super().get_queryset(request)
-
     @admin.display(description="slot (your time zone)", ordering="slot_start")
     def slot(self, obj):
-        zone = getattr(self, "owner_zone", None) or BookingSettings.load().zone
-        return format_when(obj.slot_start, zone)
+        return format_when(obj.slot_start, self.owner_zone())
 
     def transition(self, request, bookings, name):
         """Run one transition on each booking, then sum up what happened in a few messages."""
