@@ -57,19 +57,6 @@ class InboxAdmin(admin.ModelAdmin):
     def emailed(self, obj):
         return obj.notified_at is not None
 
-    def get_queryset(self, request):
-        self.list_zone = BookingSettings.load().zone  # once per list, not once per row
-        return super().get_queryset(request)
-
-    def owner_zone(self):
-        return getattr(self, "list_zone", None) or BookingSettings.load().zone
-
-    @admin.display(description="received", ordering="created_at")
-    def received(self, obj):
-        # Shorter than Django's "Nov. 27, 2026, 3:36 a.m.", which never wraps, so the list fits 1280 px.
-        moment = obj.created_at.astimezone(self.owner_zone())
-        return f"{moment.day} {moment:%b %Y, %H:%M}"
-
     def set_status(self, request, queryset, status):
         count = queryset.update(status=status)
         label = self.model.Status(status).label.lower()
@@ -92,7 +79,7 @@ class InboxAdmin(admin.ModelAdmin):
 
 @admin.register(ContactMessage)
 class ContactMessageAdmin(InboxAdmin):
-    list_display = ["name", "topic", "about", "status", "received", "emailed"]
+    list_display = ["name", "topic", "about", "status", "created_at", "emailed"]
     list_filter = ["status", "topic", "created_at", EmailedFilter]
     search_fields = [*InboxAdmin.search_fields, "message", "about"]
     fields = ["status", "name", "email", "topic", "about", "message", *InboxAdmin.readonly_fields]
@@ -130,7 +117,8 @@ class BookingRequestAdmin(InboxAdmin):
     so every change sends its email and records when; the change form shows the status read-only."""
 
     change_form_template = "admin/contact/bookingrequest/change_form.html"
-    # The slot is the date that matters here: it leads the list and its date drill-down.
+    # The slot is the date that matters here: it leads the list and its date drill-down (and leaving out
+    # the request time, which never wraps, keeps the list within a 1280 px screen).
     list_display = ["name", "slot", "topic", "status", "emailed"]
     list_filter = ["status", "topic", "slot_start", EmailedFilter]
     date_hierarchy = "slot_start"
@@ -163,9 +151,14 @@ class BookingRequestAdmin(InboxAdmin):
         "notes",
     ]
 
+    def get_queryset(self, request):
+        self.owner_zone = BookingSettings.load().zone  # once per list, not once per row
+        return super().get_queryset(request)
+
     @admin.display(description="slot (your time zone)", ordering="slot_start")
     def slot(self, obj):
-        return format_when(obj.slot_start, self.owner_zone())
+        zone = getattr(self, "owner_zone", None) or BookingSettings.load().zone
+        return format_when(obj.slot_start, zone)
 
     def transition(self, request, bookings, name):
         """Run one transition on each booking, then sum up what happened in a few messages."""
