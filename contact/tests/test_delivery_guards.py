@@ -1,15 +1,17 @@
 """Nothing is lost when the queue is down, and nothing is sent twice when deliveries overlap."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django_tasks.backends.immediate import ImmediateBackend
 
 from contact import notifications
-from contact.models import BookingRequest, BookingSettings, ContactMessage
+from contact.models import BookingRequest, BookingSettings, ContactMessage, TransitionRefused
 from contact.slots import candidate_slots
 from contact.tasks import notify_owner
 from contact.tests.factories import booking_data, contact_data, make_booking, make_booking_settings, make_message
@@ -138,3 +140,68 @@ def test_the_sweep_running_while_an_invite_is_sending_does_not_send_it_again(mon
     assert booking.confirm().emailed
     invites = [message for message in mail.outbox if message.subject.startswith("Intro call confirmed")]
     assert len(invites) == 1
+
+
+def race(*callables):
+    """Run the callables in threads that start together, each on its own database connection."""
+    barrier = threading.Barrier(len(callables), timeout=10)
+    outcomes = []
+
+    def run(work):
+        try:
+            barrier.wait()
+            outcomes.append(work())
+        except Exception as exc:  # a refused transition is an outcome too
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in callables]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Needs real concurrent transactions: runs on the Postgres leg of CI."
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_two_owners_confirming_at_once_send_one_invite():
+    make_profile()
+    make_booking_settings()
+    booking = make_booking()
+    copies = [BookingRequest.objects.get(pk=booking.pk) for _ in range(2)]
+    outcomes = race(*(copy.confirm for copy in copies))
+    assert sorted(outcome.changed for outcome in outcomes) == [False, True]
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Intro call confirmed"]
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_confirm_and_decline_at_once_leave_one_decision_and_one_email():
+    make_profile()
+    make_booking_settings()
+    booking = make_booking()
+    first, second = (BookingRequest.objects.get(pk=booking.pk) for _ in range(2))
+    outcomes = race(first.confirm, second.decline)
+    refused = [outcome for outcome in outcomes if isinstance(outcome, TransitionRefused)]
+    assert len(refused) == 1 and len(mail.outbox) == 1
+    assert BookingRequest.objects.get().status in (BookingRequest.Status.CONFIRMED, BookingRequest.Status.DECLINED)
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_the_worker_and_the_sweep_at_once_email_the_owner_once():
+    make_profile()
+    message = make_message()
+    outcomes = race(
+        lambda: notify_owner.call("message", message.pk),
+        lambda: call_command("send_pending_notifications", "--now"),
+    )
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    assert len(owner_emails()) == 1
