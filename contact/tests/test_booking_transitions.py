@@ -168,7 +168,10 @@ def test_the_visitor_cancelling_tells_the_owner_once(client):
 
 def test_the_visitor_cannot_cancel_a_past_call(client):
     booking = past_booking(status=Status.CONFIRMED)
-    response = client.post(cancel_url(booking).removeprefix("http://127.0.0.1:8000"))
+    url = cancel_url(booking).removeprefix("http://127.0.0.1:8000")
+    page = client.get(url).content.decode()
+    assert "That call has already started" in page and "Cancel the call" not in page  # no button to press
+    response = client.post(url)
     assert "That call has already started" in response.content.decode()
     assert BookingRequest.objects.get().status == Status.CONFIRMED and mail.outbox == []
 
