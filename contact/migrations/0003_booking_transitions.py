@@ -16,7 +16,7 @@ def mark_past_decisions_emailed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contact', '0001_inbox_and_booking'),
+        ('contact', '0002_booking_settings_singleton'),
     ]
 
     operations = [
