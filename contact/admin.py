@@ -103,12 +103,8 @@ class ContactMessageAdmin(InboxAdmin):
         self.set_status(request, queryset, ContactMessage.Status.ARCHIVED)
 
 
-# Per transition: the past participle for messages, and what the visitor is sent.
-TRANSITIONS = {
-    "confirm": ("confirmed", "the invite"),
-    "decline": ("declined", "the decline"),
-    "cancel": ("cancelled", "the cancellation"),
-}
+# What each transition emails the visitor, for the admin's messages.
+TRANSITION_EMAILS = {"confirm": "the invite", "decline": "the decline", "cancel": "the cancellation"}
 
 
 @admin.register(BookingRequest)
@@ -162,7 +158,7 @@ class BookingRequestAdmin(InboxAdmin):
 
     def transition(self, request, bookings, name):
         """Run one transition on each booking, then sum up what happened in a few messages."""
-        done, emailed, already, failed = 0, 0, 0, []
+        done, emailed, repeated, failed = 0, 0, 0, []
         for booking in bookings:
             try:
                 result = getattr(booking, name)()
@@ -171,43 +167,36 @@ class BookingRequestAdmin(InboxAdmin):
                 continue
             done += result.changed
             emailed += result.emailed
-            already += not result.changed and not result.emailed and not result.error
+            repeated += not (result.changed or result.emailed or result.error)
             if result.error:
                 failed.append(f"{booking.name} ({result.error})")
-        participle, what = TRANSITIONS[name]
-        if done or emailed:
-            text = " ".join(
-                part
-                for part in (
-                    done
-                    and ngettext("%(verb)s %(count)d request.", "%(verb)s %(count)d requests.", done)
-                    % {"verb": participle.capitalize(), "count": done},
-                    emailed
-                    and ngettext(
-                        "Emailed %(what)s to %(count)d visitor.", "Emailed %(what)s to %(count)d visitors.", emailed
-                    )
-                    % {"what": what, "count": emailed},
-                )
-                if part
+        verb = BookingRequest.TRANSITIONS[name][0].label.lower()  # "confirmed", "declined", "cancelled"
+        summary = []
+        if done:
+            text = ngettext("%(verb)s %(count)d request.", "%(verb)s %(count)d requests.", done)
+            summary.append(text % {"verb": verb.capitalize(), "count": done})
+        if emailed:
+            text = ngettext(
+                "Emailed %(what)s to %(count)d visitor.", "Emailed %(what)s to %(count)d visitors.", emailed
             )
-            self.message_user(request, text, messages.SUCCESS)
-        if already:
+            summary.append(text % {"what": TRANSITION_EMAILS[name], "count": emailed})
+        if summary:
+            self.message_user(request, " ".join(summary), messages.SUCCESS)
+        if repeated:
             text = ngettext(
                 "%(count)d request was already %(verb)s; nothing was sent again.",
                 "%(count)d requests were already %(verb)s; nothing was sent again.",
-                already,
+                repeated,
             )
-            self.message_user(request, text % {"count": already, "verb": participle}, messages.INFO)
+            self.message_user(request, text % {"count": repeated, "verb": verb}, messages.INFO)
         if failed:
             text = ngettext(
-                "The email failed for %(count)d request: %(list)s. Press %(action)s again to resend it.",
-                "The email failed for %(count)d requests: %(list)s. Press %(action)s again to resend them.",
+                "The email failed for %(count)d request: %(list)s. Press “%(action)s” again to resend it.",
+                "The email failed for %(count)d requests: %(list)s. Press “%(action)s” again to resend them.",
                 len(failed),
             )
-            action = f"“{name.capitalize()}”"
-            self.message_user(
-                request, text % {"count": len(failed), "list": "; ".join(failed), "action": action}, messages.ERROR
-            )
+            values = {"count": len(failed), "list": "; ".join(failed), "action": name.capitalize()}
+            self.message_user(request, text % values, messages.ERROR)
 
     @admin.action(description="Confirm and send the visitor an invite")
     def confirm(self, request, queryset):
@@ -239,7 +228,7 @@ class BookingRequestAdmin(InboxAdmin):
     def response_change(self, request, obj):
         """The change form's transition buttons submit the form (with its CSRF token) under one name."""
         name = request.POST.get("_transition")
-        if name in TRANSITIONS:
+        if name in BookingRequest.TRANSITIONS:
             self.transition(request, [obj], name)
         elif name == "resend":
             emailed, error = obj.send_status_email()

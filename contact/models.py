@@ -222,8 +222,14 @@ class BookingRequest(Notified):
         VISITOR = "visitor", "The visitor"
 
     LIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
-    # Each of these is reached only through its transition, which emails the other side once.
-    EMAILED_STATUSES = [Status.CONFIRMED, Status.DECLINED, Status.CANCELLED]
+    # The only ways the status changes once a request is in: name -> (new status, allowed from, only
+    # while the call is still ahead). Each emails the other side once.
+    TRANSITIONS = {
+        "confirm": (Status.CONFIRMED, [Status.REQUESTED], True),
+        "decline": (Status.DECLINED, [Status.REQUESTED], False),
+        "cancel": (Status.CANCELLED, LIVE_STATUSES, True),
+    }
+    EMAILED_STATUSES = [status for status, _, _ in TRANSITIONS.values()]
 
     slot_start = models.DateTimeField(help_text="When the call starts (shown in your time zone).")
     slot_end = models.DateTimeField(help_text="When the call ends.")
@@ -298,43 +304,44 @@ class BookingRequest(Notified):
 
     def allowed_transitions(self):
         """The names of the transitions open to this booking now, for the admin's buttons."""
-        if self.status == self.Status.REQUESTED:
-            return ["confirm", "decline", "cancel"] if not self.is_past else ["decline"]
-        if self.status == self.Status.CONFIRMED and not self.is_past:
-            return ["cancel"]
-        return []
+        return [
+            name
+            for name, (_, sources, ahead_only) in self.TRANSITIONS.items()
+            if self.status in sources and not (ahead_only and self.is_past)
+        ]
 
     def confirm(self):
         """Hold the slot for the visitor and send them the invite. Only a pending, future request can be."""
-        return self._move(self.Status.CONFIRMED, [self.Status.REQUESTED], decided_at=timezone.now())
+        return self._move("confirm", decided_at=timezone.now())
 
     def decline(self):
         """Free the slot and tell the visitor politely. Only a pending request can be declined."""
-        return self._move(self.Status.DECLINED, [self.Status.REQUESTED], decided_at=timezone.now(), any_time=True)
+        return self._move("decline", decided_at=timezone.now())
 
     def cancel(self, by=CancelledBy.OWNER):
         """Free the slot and tell the other side. A call whose time has come can't be cancelled any more."""
-        return self._move(self.Status.CANCELLED, self.LIVE_STATUSES, cancelled_at=timezone.now(), cancelled_by=by)
+        return self._move("cancel", cancelled_at=timezone.now(), cancelled_by=by)
 
-    def _move(self, status, allowed_from, any_time=False, **fields):
+    def _move(self, name, **fields):
+        status, sources, ahead_only = self.TRANSITIONS[name]
         # One conditional UPDATE decides, so a double click or a race with the visitor changes it once.
-        allowed = BookingRequest.objects.filter(pk=self.pk, status__in=allowed_from)
-        if not any_time:
+        allowed = BookingRequest.objects.filter(pk=self.pk, status__in=sources)
+        if ahead_only:
             allowed = allowed.filter(slot_start__gt=timezone.now())
         changed = allowed.update(status=status, status_emailed_at=None, **fields)
         self.refresh_from_db()
         if self.status != status:
-            raise TransitionRefused(self._refusal(status, allowed_from))
+            raise TransitionRefused(self._refusal(status, sources))
         emailed, error = self.send_status_email()
         return Transition(changed=bool(changed), emailed=emailed, error=error)
 
-    def _refusal(self, status, allowed_from):
-        verb = {self.Status.CONFIRMED: "confirmed", self.Status.DECLINED: "declined"}.get(status, "cancelled")
-        if self.status in allowed_from:
-            return f"{self} can’t be {verb}: its time has passed."
+    def _refusal(self, status, sources):
+        done = self.Status(status).label.lower()
+        if self.status in sources:
+            return f"{self} can’t be {done}: its time has passed."
         if self.status == self.Status.CONFIRMED:
-            return f"{self} is already confirmed, so it can’t be {verb}: cancel it instead."
-        return f"{self} is {self.get_status_display().lower()}, so it can’t be {verb}."
+            return f"{self} is already confirmed, so it can’t be {done}: cancel it instead."
+        return f"{self} is {self.get_status_display().lower()}, so it can’t be {done}."
 
     def send_status_email(self):
         """Send the email about the current status, at most once; returns (emailed, error).
