@@ -318,11 +318,14 @@ class BookingRequest(Notified):
         """Free the slot and tell the visitor politely. Only a pending request can be declined."""
         return self._move("decline", decided_at=timezone.now())
 
-    def cancel(self, by=CancelledBy.OWNER):
-        """Free the slot and tell the other side. A call whose time has come can't be cancelled any more."""
-        return self._move("cancel", cancelled_at=timezone.now(), cancelled_by=by)
+    def cancel(self, by=CancelledBy.OWNER, email=True):
+        """Free the slot and tell the other side. A call whose time has come can't be cancelled any more.
 
-    def _move(self, name, **fields):
+        With email=False the caller sends it later, with `send_status_email()` (e.g. from a task).
+        """
+        return self._move("cancel", email=email, cancelled_at=timezone.now(), cancelled_by=by)
+
+    def _move(self, name, email=True, **fields):
         status, sources, ahead_only = self.TRANSITIONS[name]
         # One conditional UPDATE decides, so a double click or a race with the visitor changes it once.
         allowed = BookingRequest.objects.filter(pk=self.pk, status__in=sources)
@@ -332,7 +335,7 @@ class BookingRequest(Notified):
         self.refresh_from_db()
         if self.status != status:
             raise TransitionRefused(self._refusal(status, sources))
-        emailed, error = self.send_status_email()
+        emailed, error = self.send_status_email() if email else (False, "")
         return Transition(changed=bool(changed), emailed=emailed, error=error)
 
     def _refusal(self, status, sources):

@@ -15,7 +15,7 @@ from contact.forms import SLOT_TAKEN, BookingForm, ContactForm, TimezoneForm
 from contact.models import BookingRequest, BookingSettings, TransitionRefused
 from contact.notifications import booking_from_cancel_token
 from contact.slots import candidate_slots, format_when, free_slots, group_by_day
-from contact.tasks import notify_owner
+from contact.tasks import notify_owner, send_booking_status_email
 
 
 def rate_limited(request):
@@ -171,5 +171,7 @@ class BookingCancelView(TemplateView):
             return self.get(request, *args, **kwargs)
         # Refused for a past, declined or already cancelled call: the page then explains which.
         with suppress(TransitionRefused):
-            booking.cancel(by=BookingRequest.CancelledBy.VISITOR)
+            if booking.cancel(by=BookingRequest.CancelledBy.VISITOR, email=False).changed:
+                # Robust, like the notifications: a queue outage leaves it to send_pending_notifications.
+                transaction.on_commit(lambda: send_booking_status_email.enqueue(booking.pk), robust=True)
         return self.render_to_response(self.get_context_data(cancelled=True))

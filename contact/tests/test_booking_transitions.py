@@ -154,11 +154,12 @@ def test_cancelling_a_request_never_confirmed_sends_no_calendar_update():
     assert cancellation.attachments == []
 
 
-def test_the_visitor_cancelling_tells_the_owner_once(client):
+def test_the_visitor_cancelling_tells_the_owner_once(client, django_capture_on_commit_callbacks):
     booking = make_booking(status=Status.CONFIRMED)
     url = cancel_url(booking).removeprefix("http://127.0.0.1:8000")
     for _ in range(2):  # a double submit
-        assert "Your call is cancelled" in client.post(url).content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert "Your call is cancelled" in client.post(url).content.decode()
     booking.refresh_from_db()
     assert booking.status == Status.CANCELLED and booking.cancelled_by == "visitor"
     [notice] = mail.outbox

@@ -8,10 +8,12 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks.backends.immediate import ImmediateBackend
 
 from contact import notifications
 from contact.models import BookingRequest, BookingSettings, ContactMessage, TransitionRefused
+from contact.notifications import cancel_url
 from contact.slots import candidate_slots
 from contact.tasks import notify_owner
 from contact.tests.factories import booking_data, contact_data, make_booking, make_booking_settings, make_message
@@ -50,6 +52,18 @@ def test_a_queue_outage_keeps_the_submission_and_it_is_emailed_later(client, que
     call_command("send_pending_notifications")  # the periodic sweep picks it up
     row.refresh_from_db()
     assert row.notified_at is not None and len(owner_emails()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_cancels_while_the_queue_is_down_and_the_owner_hears_later(client, queue_down):
+    make_profile()
+    make_booking_settings()
+    booking = make_booking(status=BookingRequest.Status.CONFIRMED, notified_at=timezone.now())
+    response = client.post(cancel_url(booking).removeprefix("http://127.0.0.1:8000"))
+    assert "Your call is cancelled" in response.content.decode()
+    assert BookingRequest.objects.get().status == BookingRequest.Status.CANCELLED and mail.outbox == []
+    call_command("send_pending_notifications")
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["[Intro call] Cancelled"]
 
 
 @pytest.mark.django_db
