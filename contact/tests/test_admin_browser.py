@@ -75,6 +75,20 @@ def test_pressing_enter_in_a_field_saves_the_booking_without_deciding(live_serve
     assert mail.outbox == []
 
 
+@pytest.mark.browser_context_args(viewport={"width": 1280, "height": 800}, bypass_csp=True)  # to inject axe
+def test_the_booking_decision_controls_have_no_serious_accessibility_violations(live_server, owner_page, settings):
+    # Scoped to what this app adds: Django's own breadcrumbs fail "link-in-text-block" on every admin page.
+    booking = make_booking()
+    owner_page.goto(f"{live_server.url}/admin/contact/bookingrequest/{booking.pk}/change/")
+    owner_page.add_script_tag(path=str(settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"))
+    results = owner_page.evaluate(
+        """async () => await axe.run(
+            {include: [['#booking-decision'], ['.booking-decision-link'], ['.field-status']]},
+            {resultTypes: ['violations']})"""
+    )
+    assert [v["id"] for v in results["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
 def fill_lists():
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
     for hour in range(6):

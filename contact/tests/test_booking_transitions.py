@@ -11,9 +11,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from contact.admin import BookingRequestAdmin
-from contact.models import BookingRequest, TransitionRefused
+from contact.models import BookingRequest, BookingSettings, TransitionRefused
 from contact.notifications import cancel_url
-from contact.tests.factories import make_booking, make_booking_settings
+from contact.tests.factories import make_booking, make_booking_settings, make_message
 from portfolio.tests.factories import make_profile
 
 pytestmark = pytest.mark.django_db
@@ -295,10 +295,15 @@ def test_pressing_enter_in_a_field_saves_rather_than_confirms(admin_client):
     assert form.index('name="_save"') < form.index('name="_transition"')
 
 
-def test_the_booking_change_form_has_no_view_on_site_link(admin_client):
-    # Bookings have no public page of their own.
-    html = admin_client.get(change_url(make_booking())).content.decode()
-    assert "viewsitelink" not in html and "View on site" not in html
+def test_contact_change_forms_have_no_view_on_site_link(admin_client):
+    # Messages, bookings and the booking settings have no public page of their own.
+    for url in (
+        change_url(make_booking()),
+        reverse("admin:contact_contactmessage_change", args=[make_message().pk]),
+        reverse("admin:contact_bookingsettings_change", args=[BookingSettings.load().pk]),
+    ):
+        html = admin_client.get(url).content.decode()
+        assert "viewsitelink" not in html and "View on site" not in html
 
 
 def act(admin_client, action, bookings):
