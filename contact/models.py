@@ -248,3 +248,21 @@ class BookingRequest(Notified):
     @property
     def is_live(self):
         return self.status in self.LIVE_STATUSES
+
+
+class RateCounter(models.Model):
+    """One per-address counter (or used form token) in its current window, for setups without Redis.
+
+    `contact.ratelimit` bumps a row with one atomic upsert; rows whose window has ended are deleted.
+    """
+
+    key = models.CharField(max_length=120, unique=True, help_text="What is counted: a scope and a keyed hash.")
+    count = models.PositiveIntegerField(default=0, help_text="Hits in the current window.")
+    expires_at = models.DateTimeField(db_index=True, help_text="When the current window ends.")
+
+    class Meta:
+        verbose_name = "rate-limit counter"
+        ordering = ["-expires_at"]
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"
