@@ -9,11 +9,10 @@ from django.core import signing
 from contact import ratelimit
 from contact.about import clean_about
 from contact.models import BookingRequest, ContactMessage
+from contact.text import BIDI_CONTROLS, has_control_characters, without_bidi_controls
 
 STARTED_SALT = "contact.form.started"
 SLOT_TAKEN = "Sorry, that slot was just taken. Please pick another time."
-# Any control character, including newlines: a name is one line, and it ends up in email headers.
-CONTROL_CHARACTERS = {chr(code) for code in range(32)} | {"\x7f", "\u0085", "\u2028", "\u2029"}
 
 
 def started_token(started_at=None):
@@ -28,7 +27,7 @@ def token_started_at(token):
 
 
 def clean_single_line(value, field_label):
-    if any(char in CONTROL_CHARACTERS for char in value):
+    if has_control_characters(value):
         raise forms.ValidationError(f"Keep your {field_label} on one line.")
     return value
 
@@ -102,7 +101,18 @@ class SpamChecksMixin(forms.Form):
 
 class VisitorFieldsMixin:
     def clean_name(self):
-        return clean_single_line(self.cleaned_data["name"], "name")
+        # Direction overrides are dropped, not refused: they only ever disguise what a name says.
+        name = without_bidi_controls(clean_single_line(self.cleaned_data["name"], "name")).strip()
+        if not name:
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
+        return name
+
+    def clean_email(self):
+        # Django accepts control characters inside a quoted local part ("a\x01"@x.org); Reply-To must not.
+        email = self.cleaned_data["email"]
+        if has_control_characters(email) or BIDI_CONTROLS.search(email):
+            raise forms.ValidationError(self.fields["email"].error_messages["invalid"])
+        return email
 
 
 class AboutField(forms.CharField):

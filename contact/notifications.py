@@ -18,6 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from contact.about import resolve_about
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.slots import format_when
+from contact.text import has_control_characters, without_bidi_controls
 from portfolio.models import SiteProfile
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
 def single_line(value, limit=80):
     """Whatever a visitor typed, as one short line that is safe in an email header."""
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    text = " ".join(_CONTROL.sub(" ", without_bidi_controls(str(value))).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -106,7 +107,9 @@ def owner_email(obj, profile):
     else:
         subject = f"[Contact] {context['topic']} from {context['name']}"
         template = "message_owner"
-    return _email(subject, template, context, [profile.contact_email], reply_to=[obj.email])
+    # The form refuses such addresses; a row from elsewhere (the admin, an import) still can't reach a header.
+    reply_to = None if has_control_characters(obj.email) else [obj.email]
+    return _email(subject, template, context, [profile.contact_email], reply_to=reply_to)
 
 
 # The acknowledgement goes to whatever address the visitor typed, so it carries only our own words:

@@ -230,3 +230,39 @@ def test_the_booking_acknowledgement_carries_none_of_the_visitors_text(submit):
     # The slot, in the zone the visitor picked from our list, is ours to repeat.
     when = format_when(slot.start, ZoneInfo("Asia/Kolkata"))
     assert when in ack.subject and when in ack.body and "/contact/book/cancel/" in ack.body
+
+
+@pytest.mark.parametrize(
+    "email", ['"eve\x01"@example.org', '"eve\x7f"@example.org', '"e\x1bve"@example.org', "eve\u202e@example.org"]
+)
+def test_email_addresses_with_control_characters_are_refused(client, email):
+    response = client.post(URL, contact_data(email=email))
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["That email address doesn’t look right."]
+    assert not ContactMessage.objects.exists()
+
+
+def test_a_plain_quoted_local_part_is_still_accepted(submit):
+    assert submit(URL, contact_data(email='"grace.hopper"@example.org')).status_code == 302
+    assert mail.outbox[0].reply_to == ['"grace.hopper"@example.org']
+
+
+@pytest.mark.parametrize("override", ["\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068"])
+def test_direction_overrides_are_removed_from_names_before_storing_and_emailing(submit, override):
+    submit(URL, contact_data(name=f"Eve{override}gnp.exe\u2069\u200e\u200f\u061c"))
+    assert ContactMessage.objects.get().name == "Evegnp.exe"
+    subject = mail.outbox[0].subject
+    assert subject == "[Contact] Distributed systems from Evegnp.exe"
+
+
+def test_a_name_of_only_direction_overrides_is_missing(client):
+    response = client.post(URL, contact_data(name="\u202e\u2066"))
+    assert response.context["form"].errors["name"] == ["Please tell me your name."]
+
+
+def test_a_stored_row_with_overrides_or_a_bad_address_still_makes_safe_headers(profile):
+    message = make_message(name="Eve\u202egnp.exe", email='"eve\x01"@example.org')
+    email = owner_email(message, profile)
+    assert "\u202e" not in email.subject and email.subject.endswith("from Evegnp.exe")
+    assert email.reply_to == []
+    email.message()  # builds without a header error
