@@ -65,10 +65,13 @@ def postgres_reachable():
 
 
 def migrate(database_url):
-    env = server_env(database_url)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
+    # One process for both commands: starting Django is most of the cost.
+    script = (
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('migrate', interactive=False, verbosity=0); call_command('createcachetable', verbosity=0)"
     )
+    env = server_env(database_url, DJANGO_SETTINGS_MODULE="portfolio.settings")
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=120)
 
 
 @contextlib.contextmanager
