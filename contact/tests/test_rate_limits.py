@@ -258,3 +258,14 @@ def test_concurrent_database_hits_never_lose_a_count():
     with ThreadPoolExecutor(8) as pool:
         counts = [count for batch in pool.map(hit_five_times, range(8)) for count in batch]
     assert sorted(counts) == list(range(1, 41))
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_how_many_submissions_each_sender_made(admin_client, client, settings):
+    settings.CONTACT_RATE_LIMIT, settings.CONTACT_RATE_SPAM_CAP = 1, 1
+    for _ in range(7):
+        client.post(URL, contact_data(), REMOTE_ADDR="203.0.113.9")
+    html = admin_client.get(reverse("admin:contact_ratecounter_changelist")).content.decode()
+    sender = ContactMessage.objects.first().ip_hash
+    assert sender in html and "Messages" in html and '<td class="field-count">7</td>' in html
+    assert "form-token" not in html
