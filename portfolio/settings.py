@@ -131,9 +131,16 @@ else:
     }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
-# What `manage.py backup` leaves out: rows rebuilt by migrate, and transient state (sessions,
-# rate-limit counters, the task queue). Everything else, and every media file, goes in the archive.
-BACKUP_EXCLUDE = ["contenttypes", "auth.permission", "sessions", "django_tasks_database", "contact.ratecounter"]
+# What `manage.py backup` leaves out: rows rebuilt by migrate, and transient state (sessions, rate-limit
+# counters, the task queue, the page-cache version). Everything else, and every media file, goes in the archive.
+BACKUP_EXCLUDE = [
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "django_tasks_database",
+    "contact.ratecounter",
+    "portfolio.contentversion",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
