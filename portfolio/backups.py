@@ -106,7 +106,10 @@ def occupied_models(manifest):
     for label in manifest["rows"]:
         if label in SEEDED_BY_MIGRATE:
             continue
-        model = apps.get_model(label)
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            raise BackupError(f"The archive holds {label}, which this version of the site does not have.") from None
         if model._default_manager.exists():
             occupied.append(label)
     return occupied
@@ -120,6 +123,8 @@ def restore_backup(path):
         raise BackupError(f"Cannot read {path}: {error}") from None
     with archive:
         manifest = read_manifest(archive)
+        for entry in manifest["media"]:  # all checked before anything is written
+            _check_file(archive, entry)
         if occupied := occupied_models(manifest):
             raise BackupError(
                 "The database is not empty (" + ", ".join(occupied) + " already have rows). "
@@ -136,20 +141,27 @@ def restore_backup(path):
     return manifest
 
 
-def _restore_file(archive, entry):
+def _check_file(archive, entry):
     name = entry["name"]
     try:
         default_storage.path(name)
     except NotImplementedError:
-        pass  # remote storages have no local path; their save() below checks the name
+        pass  # remote storages have no local path; their save() checks the name
     except SuspiciousFileOperation:
         raise BackupError(f"Refusing {name}: it points outside the media folder.") from None
     digest = hashlib.sha256()
-    with archive.open(MEDIA + name) as source:
-        while chunk := source.read(1024 * 1024):
-            digest.update(chunk)
+    try:
+        with archive.open(MEDIA + name) as source:
+            while chunk := source.read(1024 * 1024):
+                digest.update(chunk)
+    except KeyError:
+        raise BackupError(f"The archive lists {name} but does not hold it.") from None
     if digest.hexdigest() != entry["sha256"]:
         raise BackupError(f"The archive's copy of {name} is damaged (checksum mismatch).")
+
+
+def _restore_file(archive, entry):
+    name = entry["name"]
     if default_storage.exists(name):
         default_storage.delete(name)
     with archive.open(MEDIA + name) as source:

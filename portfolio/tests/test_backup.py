@@ -142,8 +142,7 @@ def test_restore_refuses_a_damaged_archive(site_archive, tmp_path):
         for name in source.namelist():
             content = source.read(name)
             target.writestr(name, b"tampered" if name.startswith("media/uploads/") else content)
-    # The fixture's own rows are still here, so start from an empty database.
-    call_command("flush", interactive=False, verbosity=0)
+    # Checked before anything else, so the database (not empty here) is not what refuses it.
     with pytest.raises(CommandError, match="damaged"):
         call_command("restore", str(damaged))
 
@@ -172,3 +171,12 @@ def test_restore_refuses_media_names_that_climb_out_of_the_media_folder(media_ro
     with pytest.raises(CommandError, match="escaped.txt"):
         call_command("restore", str(evil))
     assert not (tmp_path / "escaped.txt").exists() and not (media_root.parent / "escaped.txt").exists()
+
+
+def test_restore_refuses_an_archive_from_a_site_with_other_tables(tmp_path):
+    odd = tmp_path / "odd.zip"
+    with zipfile.ZipFile(odd, "w") as archive:
+        archive.writestr("data.json", "[]")
+        archive.writestr("manifest.json", json.dumps({"format": 1, "rows": {"shop.order": 3}, "media": []}))
+    with pytest.raises(CommandError, match="shop.order"):
+        call_command("restore", str(odd))
