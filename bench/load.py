@@ -14,6 +14,7 @@ Not part of CI: run `bench/load --help`.
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import random
 import re
 import sys
@@ -184,12 +185,15 @@ def run(args):
             "CONTACT_RATE_LIMIT": limit,
             "CONTACT_RATE_SPAM_CAP": cap,
             "CONTACT_MIN_FILL_SECONDS": args.fill_seconds,
-            # The simulated addresses arrive the way a proxy would pass them on.
-            "CONTACT_TRUST_X_FORWARDED_FOR": "true",
             "TASKS_BACKEND": "django_tasks_db.backend.DatabaseBackend",
             "DJANGO_LOG_LEVEL": "WARNING",
             "DJANGO_MEDIA_ROOT": str(Path(tmp) / "media"),
         }
+        # The simulated addresses arrive the way a proxy would pass them on: one trusted hop.
+        if importlib.util.find_spec("portfolio.clientip"):
+            env_overrides["TRUSTED_PROXY_HOPS"] = 1
+        else:  # before the trusted-proxy settings existed
+            env_overrides["CONTACT_TRUST_X_FORWARDED_FOR"] = "true"
         if args.redis_url:
             env_overrides["REDIS_URL"] = args.redis_url
         env_overrides |= dict(item.split("=", 1) for item in args.env)

@@ -109,7 +109,8 @@ def query(database_url, sql, params=()):
 
 def server_env(database_url, **overrides):
     """A production-like environment (DEBUG off) for a server or command on `database_url`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "REDIS_", "TASKS_"))}
+    inherited = ("DJANGO_", "DATABASE_URL", "REDIS_", "TASKS_", "CONTACT_", "TRUSTED_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     env |= {
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": SERVER_SECRET_KEY,
