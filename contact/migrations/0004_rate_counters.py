@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contact', '0002_booking_settings_singleton'),
+        ('contact', '0003_booking_transitions'),
     ]
 
     operations = [
