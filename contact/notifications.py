@@ -54,6 +54,11 @@ def cancel_url(booking):
     return absolute_url(reverse("contact:booking_cancel", args=[cancel_token(booking)]))
 
 
+def visitor_reply_to(obj):
+    # The forms refuse such addresses; a row from elsewhere (the admin, an import) still can't reach a header.
+    return None if has_control_characters(obj.email) else [obj.email]
+
+
 def _email(subject, template, context, to, reply_to=None):
     text = render_to_string(f"contact/email/{template}.txt", context)
     html = render_to_string(f"contact/email/{template}.html", context)
@@ -104,9 +109,7 @@ def owner_email(obj, profile):
     else:
         subject = f"[Contact] {context['topic']} from {context['name']}"
         template = "message_owner"
-    # The form refuses such addresses; a row from elsewhere (the admin, an import) still can't reach a header.
-    reply_to = None if has_control_characters(obj.email) else [obj.email]
-    return _email(subject, template, context, [profile.contact_email], reply_to=reply_to)
+    return _email(subject, template, context, [profile.contact_email], reply_to=visitor_reply_to(obj))
 
 
 # The acknowledgement goes to whatever address the visitor typed, so it carries only our own words:
@@ -171,7 +174,9 @@ def status_email(booking):
         raise ValueError(f"A {booking.status} booking has no status email.")
     if booking.cancelled_by == BookingRequest.CancelledBy.VISITOR:
         subject = f"[Intro call] Cancelled: {context['when_owner']} with {context['name']}"
-        return _email(subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=[booking.email])
+        return _email(
+            subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=visitor_reply_to(booking)
+        )
     email = _email(f"Intro call cancelled: {context['when_visitor']}", "booking_cancelled", context, **to_visitor)
     if booking.decided_at is not None:  # it was confirmed, so the visitor's calendar holds the invite
         email.attach("intro-call.ics", booking_ics(booking, profile, "CANCEL"), "text/calendar; method=CANCEL")
