@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPException
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -158,7 +158,7 @@ class AppServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, HTTPException):
                 if request(self.port, "GET", "/robots.txt")[0] < 500:
                     return self
             time.sleep(0.2)
