@@ -2,10 +2,12 @@
 and what exists is still found."""
 
 import os
+import re
 from urllib.parse import quote
 
 import pytest
-from django.urls import reverse
+from django.conf import settings as django_settings
+from django.urls import URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,16 +41,26 @@ def site():
     return {"posts": posts, "projects": projects}
 
 
-# Every route that takes a slug or token, as a template for one path segment.
-SLUG_ROUTES = [
-    "/blog/{}/",
-    "/blog/category/{}/",
-    "/blog/preview/{}/",
-    "/projects/{}/",
-    "/tags/{}/",
-    "/feeds/tags/{}/",
-    "/contact/book/cancel/{}/",
-]
+NOT_PUBLIC = (reverse("admin:index"), "/" + django_settings.MEDIA_URL.strip("/"))
+
+
+def slug_routes(patterns=None, prefix="/"):
+    """Every public route with a slug or token in it, from the URLconf itself, so new ones are fuzzed too."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from slug_routes(pattern.url_patterns, route)
+        elif "<" in route and not route.startswith(
+            (reverse("admin:index"), "/" + django_settings.MEDIA_URL.strip("/"))
+        ):
+            yield re.sub(r"<[^>]+>", "{}", route)
+
+
+SLUG_ROUTES = sorted(slug_routes())
+
+
+def test_the_fuzzed_routes_include_every_kind_of_slug_page():
+    assert {"/blog/{}/", "/projects/{}/", "/tags/{}/", "/blog/category/{}/", "/feeds/tags/{}/"} <= set(SLUG_ROUTES)
 
 
 @FUZZ
