@@ -67,6 +67,8 @@ def reencode(source, image_format):
         image = _fit_width(ImageOps.exif_transpose(image))  # phones store rotation in metadata about to be dropped
         if image_format == "JPEG" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
+        elif "transparency" in image.info:
+            image = image.convert("RGBA")  # a palette's transparent colour lives in the info about to be cleared
         image.info = {}  # no EXIF, ICC profile, text chunks or comments from the upload
         out = BytesIO()
         image.save(out, image_format, quality=QUALITY, optimize=True)

@@ -191,3 +191,17 @@ def test_a_model_upload_pillow_cannot_re_encode_is_dropped_not_stored(media_root
     assert not profile.avatar
     assert list(media_root.rglob("*.*")) == []
     assert "could not be re-encoded" in caplog.text
+
+
+def test_a_transparent_palette_png_stays_transparent_after_re_encoding(staff_client):
+    image = Image.new("P", (10, 10), 0)
+    image.putpalette([255, 255, 255, 0, 128, 128] + [0] * 762)
+    image.putpixel((0, 0), 1)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=0)
+    upload = SimpleUploadedFile("x.png", buffer.getvalue(), content_type="image/png")
+    response = staff_client.post(URL, {"image": upload}, **AJAX)
+    with default_storage.open(stored_path(response)) as stored, Image.open(stored) as result:
+        rgba = result.convert("RGBA")
+        assert rgba.getpixel((5, 5))[3] == 0  # the background is still see-through
+        assert rgba.getpixel((0, 0)) == (0, 128, 128, 255)
