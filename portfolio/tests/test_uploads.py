@@ -193,13 +193,14 @@ def test_a_model_upload_pillow_cannot_re_encode_is_dropped_not_stored(media_root
     assert "could not be re-encoded" in caplog.text
 
 
-def test_a_transparent_palette_png_stays_transparent_after_re_encoding(staff_client):
+@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
+def test_a_transparent_palette_image_stays_transparent_after_re_encoding(staff_client, fmt):
     image = Image.new("P", (10, 10), 0)
     image.putpalette([255, 255, 255, 0, 128, 128] + [0] * 762)
     image.putpixel((0, 0), 1)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", transparency=0)
-    upload = SimpleUploadedFile("x.png", buffer.getvalue(), content_type="image/png")
+    image.save(buffer, fmt, transparency=0)
+    upload = SimpleUploadedFile(f"x.{fmt.lower()}", buffer.getvalue(), content_type=f"image/{fmt.lower()}")
     response = staff_client.post(URL, {"image": upload}, **AJAX)
     with default_storage.open(stored_path(response)) as stored, Image.open(stored) as result:
         rgba = result.convert("RGBA")
