@@ -109,7 +109,8 @@ def test_no_booking_input_gives_a_server_error(client, bookable, data, zone):
     notes=st.just("") | prose,
 )
 def test_every_valid_booking_of_a_free_slot_is_stored(client, bookable, index, name, email, topic, zone, notes):
-    slot = bookable[index % len(bookable)]
+    # Not the first slots: one could pass its minimum notice while the test runs.
+    slot = bookable[2 + index % (len(bookable) - 2)]
     already_taken = BookingRequest.objects.live().filter(slot_start=slot.start).exists()
     data = {"slot": slot.value, "tz": zone, "name": name, "email": email, "topic": topic, "notes": notes}
     response = client.post(BOOK, data | {"website": "", "started": fresh_started()})
