@@ -5,6 +5,7 @@ import os
 import time
 from datetime import time as clock
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -121,3 +122,11 @@ def test_every_valid_booking_of_a_free_slot_is_stored(client, bookable, index, n
     booking = BookingRequest.objects.get(slot_start=slot.start)
     assert booking.status == BookingRequest.Status.REQUESTED and booking.email == email
     assert booking.slot_end - booking.slot_start == timedelta(minutes=30)
+
+
+@FUZZ
+@given(about=any_text, token=any_text)
+def test_no_about_link_or_cancel_token_gives_a_server_error(client, about, token):
+    assert client.get(URL, {"about": about}).status_code == 200
+    cancel = reverse("contact:booking_cancel", args=["x"]).replace("/x/", f"/{quote(token, safe='')}/")
+    assert client.post(cancel).status_code in (200, 400, 404)
