@@ -269,3 +269,10 @@ def test_the_admin_shows_how_many_submissions_each_sender_made(admin_client, cli
     sender = ContactMessage.objects.first().ip_hash
     assert sender in html and "Messages" in html and '<td class="field-count">7</td>' in html
     assert "form-token" not in html
+
+
+@pytest.mark.django_db
+def test_without_a_ratelimit_cache_alias_counting_uses_the_database(settings):
+    settings.CACHES = {alias: config for alias, config in settings.CACHES.items() if alias != "ratelimit"}
+    assert [ratelimit.hit("k", HOUR) for _ in range(2)] == [1, 2]
+    assert RateCounter.objects.get(key="k").count == 2
