@@ -14,7 +14,6 @@ Not part of CI: run `bench/load --help`.
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import random
 import re
 import sys
@@ -192,11 +191,8 @@ def run(args):
             "DJANGO_LOG_LEVEL": "WARNING",
             "DJANGO_MEDIA_ROOT": str(Path(tmp) / "media"),
         }
-        # The simulated addresses arrive the way a proxy would pass them on: one trusted hop.
-        if importlib.util.find_spec("portfolio.clientip"):
-            env_overrides["TRUSTED_PROXY_HOPS"] = 1
-        else:  # before the trusted-proxy settings existed
-            env_overrides["CONTACT_TRUST_X_FORWARDED_FOR"] = "true"
+        # The simulated addresses arrive the way a proxy passes them on: one trusted hop (portfolio/clientip.py).
+        env_overrides["TRUSTED_PROXY_HOPS"] = 1
         if args.redis_url:
             env_overrides["REDIS_URL"] = args.redis_url
         env_overrides |= dict(item.split("=", 1) for item in args.env)
