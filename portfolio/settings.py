@@ -177,6 +177,7 @@ BACKUP_EXCLUDE = [
     "django_tasks_database",
     "contact.ratecounter",
     "portfolio.contentversion",
+    "axes",  # lockouts and login attempts: restoring them could lock the owner out of a new server
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
