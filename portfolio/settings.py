@@ -158,12 +158,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
+            # Bounded: the oldest third is culled past this, and rate limits never live here (contact.RateCounter).
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        },
-        "ratelimit": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_ratelimit",
-            "OPTIONS": {"MAX_ENTRIES": 20000},
         },
     }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))

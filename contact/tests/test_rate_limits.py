@@ -237,6 +237,7 @@ def test_twenty_concurrent_posts_let_exactly_the_limit_through_on_redis(tmp_path
             env = services.server_env(
                 database_url,
                 REDIS_URL=REDIS_URL,
+                REDIS_RATELIMIT_URL=REDIS_URL,  # counters in the database this test inspects
                 CONTACT_RATE_LIMIT=LIMIT,
                 CONTACT_RATE_SPAM_CAP=CAP,
                 CONTACT_MIN_FILL_SECONDS=0,
