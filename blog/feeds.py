@@ -4,10 +4,7 @@ Every address in a feed is absolute and built from settings.SITE_URL, never from
 sites framework (whose default row says example.com) or the request's Host header.
 """
 
-import html
-import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -18,11 +15,10 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
 from blog.models import Post
+from portfolio.markdown import resolve_urls
 from portfolio.models import SiteProfile
 
 FEED_LENGTH = 20
-# body_html is nh3's output, so every attribute value is double-quoted and escaped.
-URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 
 
 def absolute_url(path):
@@ -31,12 +27,7 @@ def absolute_url(path):
 
 def absolutize_urls(body_html, base_url):
     """Resolve relative links and image sources against base_url: a feed reader has no page to resolve them from."""
-
-    def resolve(match):
-        url = urljoin(base_url, html.unescape(match[2]))
-        return f'{match[1]}="{html.escape(url)}"'
-
-    return URL_ATTRIBUTE.sub(resolve, body_html)
+    return resolve_urls(body_html, base_url)
 
 
 def feed_posts(tag=None):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
-from portfolio.markdown import plain_text, render
+from portfolio.markdown import plain_text, render, split_fenced_code, validate_renderable
 
 WORDS_PER_MINUTE = 230
 SECONDS_PER_CODE_BLOCK = 20
@@ -23,9 +23,10 @@ SECONDS_PER_IMAGE = 12
 PREVIEW_SALT = "blog.post-preview"
 PREVIEW_MAX_AGE = timedelta(days=7)
 
-FENCED_CODE = re.compile(r"^(?P<fence>```|~~~)[^\n]*\n(?P<code>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
-IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
-LINK_TARGET = re.compile(r"\]\([^)]*\)")
+# Each pattern stops at the next character that could start another match ("[", "(", "<"), so
+# no two matches scan the same text: the estimate stays linear, whatever the body.
+IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)|<img\b[^<>]*>", re.IGNORECASE)
+LINK_TARGET = re.compile(r"\]\([^()]*\)")
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
@@ -47,11 +48,8 @@ def estimate_reading_time(markdown_text):
             + 12 s per image,
     rounded to the nearest minute, and never less than 1.
     """
-    text = markdown_text or ""
-    seconds = 0
-    for block in FENCED_CODE.finditer(text):
-        seconds += SECONDS_PER_CODE_BLOCK + SECONDS_PER_CODE_LINE * len(block["code"].splitlines())
-    text = FENCED_CODE.sub(" ", text)
+    text, code_blocks = split_fenced_code(markdown_text)
+    seconds = sum(SECONDS_PER_CODE_BLOCK + SECONDS_PER_CODE_LINE * len(lines) for lines in code_blocks)
     seconds += SECONDS_PER_IMAGE * len(IMAGE.findall(text))
     prose = LINK_TARGET.sub("]", IMAGE.sub(" ", text))
     seconds += len(WORD.findall(prose)) * 60 / WORDS_PER_MINUTE
@@ -122,7 +120,10 @@ class Post(models.Model):
         help_text="Hashtags without the #, separated by commas. The first one is the post's primary hashtag.",
     )
     summary = models.TextField(max_length=500, help_text="One or two sentences for lists, feeds and link previews.")
-    body = MarkdownxField(help_text="Markdown. Drag an image in to upload it.")
+    body = MarkdownxField(
+        validators=[validate_renderable],
+        help_text="Markdown, with $…$ for math. Drag an image in to upload it. At most 50,000 characters.",
+    )
     body_html = models.TextField(editable=False, default="")
     toc = models.JSONField(editable=False, default=list, help_text="The body's headings, for the table of contents.")
     # What site search matches and quotes: the rendered body as plain text, never raw Markdown or HTML.

@@ -6,7 +6,7 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from portfolio.markdown import plain_text, render
+from portfolio.markdown import plain_text, render, validate_renderable
 from portfolio.models import web_url
 
 
@@ -47,7 +47,11 @@ class Project(models.Model):
     summary = models.TextField(
         max_length=500, help_text="One or two sentences for the project cards, the home page and link previews."
     )
-    body = MarkdownxField(blank=True, help_text="The case study, in Markdown. Drag an image in to upload it.")
+    body = MarkdownxField(
+        blank=True,
+        validators=[validate_renderable],
+        help_text="The case study, in Markdown, with $…$ for math. Drag an image in to upload it.",
+    )
     body_html = models.TextField(editable=False, default="")
     # What site search matches: the rendered case study as plain text, never raw Markdown or HTML.
     search_text = models.TextField(editable=False, default="")

@@ -69,7 +69,7 @@ def test_rss_feed_is_rss_2_with_full_content_and_absolute_links(client):
     assert "Fast." in content and "<h2" in content
     assert f'href="{SITE_URL}/projects/tyche/"' in content
     assert f'src="{SITE_URL}/media/covers/diagram.png"' in content
-    assert f'href="{url}#results"' in content
+    assert f'href="{url}#md-results"' in content
 
 
 def test_atom_feed_has_full_content_author_and_both_dates(client):

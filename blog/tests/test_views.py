@@ -93,7 +93,7 @@ class TestPostPage:
         three = make_post(body="## A\n\n## B\n\n### C\n")
         assert 'class="toc"' not in client.get(two.get_absolute_url()).content.decode()
         page = client.get(three.get_absolute_url()).content.decode()
-        assert 'class="toc"' in page and '<a href="#c">C</a>' in page
+        assert 'class="toc"' in page and '<a href="#md-c">C</a>' in page
 
     def test_cover_image_is_shown_with_its_alt_text(self, client):
         post = make_post(cover_image="covers/2026/a.png", cover_alt="A cluster diagram")

@@ -110,5 +110,5 @@ def test_visitors_cannot_upload_or_use_the_preview(client):
 def test_the_editor_preview_renders_with_the_site_renderer(staff_client):
     response = staff_client.post("/markdownx/markdownify/", {"content": "## Hi\n\n<script>x</script>"})
     assert response.status_code == 200
-    assert '<h2 id="hi">' in response.content.decode() and "<script" not in response.content.decode()
+    assert '<h2 id="md-hi">' in response.content.decode() and "<script" not in response.content.decode()
     assert staff_client.post("/markdownx/markdownify/", {}).status_code == 200  # no content: empty, not a 500
