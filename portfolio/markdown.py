@@ -68,9 +68,8 @@ MATHML_ATTRIBUTES = {
     *("linethickness", "notation", "width", "height", "depth", "voffset", "rowspacing", "columnspacing"),
     *("columnalign", "columnlines", "rowlines", "frame", "linebreak", "largeop", "symmetric"),
 }
-# No iframe, object, embed, form, script or style: none is in nh3's defaults, and none is added here.
-# input is allowed only as a task list's checkbox: sanitising forces it to a disabled checkbox.
-ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"span", "div", "sup", "section", "label", "input"} | MATHML_TAGS) - {
+# No iframe, object, embed, form, input, script or style: none is in nh3's defaults, and none is added here.
+ALLOWED_TAGS = (nh3.ALLOWED_TAGS | {"span", "div", "sup", "section", "label"} | MATHML_TAGS) - {
     "area",
     "map",
     "center",
@@ -81,7 +80,6 @@ ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title"},
     "a": {"href", "hreflang", "title", "class", "id"},
     "img": {"src", "alt", "title", "width", "height"},
-    "input": {"checked"},
     "ol": {"start"},
     "pre": {"tabindex"},
     "table": {"tabindex"},
@@ -270,23 +268,35 @@ def sanitise(raw_html):
         link_rel="noopener",
         attribute_filter=_namespace_ids,
         tag_attribute_values={"math": {"xmlns": {"http://www.w3.org/1998/Math/MathML"}}},
+        # One attribute per tag: nh3 adds several in no fixed order, and the same text must give the same HTML.
         set_tag_attribute_values={
-            "img": {"loading": "lazy", "decoding": "async"},
+            "img": {"loading": "lazy"},
             # Code blocks and tables scroll sideways, so keyboard users must be able to focus them to scroll.
             "pre": {"tabindex": "0"},
             "table": {"tabindex": "0"},
-            # Whatever the source says, an input in a body is a task list's read-only checkbox.
-            "input": {"type": "checkbox", "disabled": "disabled"},
         },
     )
+
+
+# A task list's checkbox passes the sanitiser as an empty, classed span (no <input> from a body ever
+# does), and becomes a read-only checkbox afterwards. Text cannot fake one: its "<" is escaped.
+TASK_BOXES = {
+    '<span class="task-box"></span>': '<input type="checkbox" disabled>',
+    '<span class="task-box task-done"></span>': '<input type="checkbox" disabled checked>',
+}
+_TASK_BOX = re.compile("|".join(re.escape(placeholder) for placeholder in TASK_BOXES))
+
+
+def _task_boxes_to_checkboxes(html):
+    return _TASK_BOX.sub(lambda match: TASK_BOXES[match[0]], html)
 
 
 # What sanitise() itself adds, so that cleaning its output again keeps everything.
 _ATTRIBUTES_AFTER_SANITISING = {
     **ALLOWED_ATTRIBUTES,
     "a": ALLOWED_ATTRIBUTES["a"] | {"rel"},
-    "img": ALLOWED_ATTRIBUTES["img"] | {"loading", "decoding"},
-    "input": ALLOWED_ATTRIBUTES["input"] | {"type", "disabled"},
+    "img": ALLOWED_ATTRIBUTES["img"] | {"loading"},
+    "input": {"type", "disabled", "checked"},
 }
 
 
@@ -301,7 +311,7 @@ def resolve_urls(body_html, base_url):
 
     return nh3.clean(
         body_html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | {"input"},
         attributes=_ATTRIBUTES_AFTER_SANITISING,
         url_schemes=URL_SCHEMES,
         link_rel=None,
@@ -336,6 +346,7 @@ def render(text):
     # The "#" permalink is for mouse users copying a link; to a screen reader it would only add
     # "#" to every heading's name. Added after sanitising, as fixed text, so no input can reach it.
     html = html.replace('<a class="heading-anchor"', '<a class="heading-anchor" aria-hidden="true" tabindex="-1"')
+    html = _task_boxes_to_checkboxes(html)
     return Rendered(html=html, headings=_prefix_heading_ids(md.toc_tokens))
 
 

@@ -99,9 +99,8 @@ class _TaskList(Treeprocessor):
             item.set("class", "task-list-item")
             # The item's words become the checkbox's label, so it has an accessible name.
             label = etree.Element("label")
-            checkbox = etree.SubElement(label, "input", {"type": "checkbox", "disabled": "disabled"})
-            if done:
-                checkbox.set("checked", "checked")
+            # portfolio.markdown turns the span into a read-only checkbox once the HTML is sanitised.
+            checkbox = etree.SubElement(label, "span", {"class": "task-box task-done" if done else "task-box"})
             checkbox.tail = " " + text[4:]
             holder.text = None
             for child in list(holder):
