@@ -12,4 +12,5 @@ urlpatterns = [
     # Never cached: a preview is private to whoever holds the link.
     path("preview/<str:token>/", views.post_preview, name="post_preview"),
     path("<slug:slug>/", cache_public_page(views.PostDetailView.as_view()), name="post_detail"),
+    path("<slug:slug>.md", cache_public_page(views.post_markdown), name="post_markdown"),
 ]

@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from taggit.models import Tag
 
@@ -92,11 +93,12 @@ def _link_text(text):
     return _one_line(text).replace("[", "\\[").replace("]", "\\]")
 
 
-def _llms_entries(items):
+def _llms_entries(items, twin_url_name):
     return [
         {
             "title": _link_text(item.title),
             "url": settings.SITE_URL + item.get_absolute_url(),
+            "markdown_url": settings.SITE_URL + reverse(twin_url_name, kwargs={"slug": item.slug}),
             "summary": _one_line(item.summary),
         }
         for item in items
@@ -107,7 +109,9 @@ def _llms_entries(items):
 def llms_txt(request):
     """/llms.txt (https://llmstxt.org): who the owner is, then every published post and project, as Markdown."""
     context = {
-        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary")),
-        "projects": _llms_entries(Project.objects.published().only("title", "slug", "summary")),
+        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary"), "blog:post_markdown"),
+        "projects": _llms_entries(
+            Project.objects.published().only("title", "slug", "summary"), "projects:project_markdown"
+        ),
     }
     return render(request, "llms.txt", context, content_type="text/plain; charset=utf-8")
