@@ -13,6 +13,7 @@ from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
+from portfolio.cards import Card
 from portfolio.markdown import plain_text, render, split_fenced_code, validate_renderable
 
 WORDS_PER_MINUTE = 230
@@ -223,6 +224,16 @@ class Post(models.Model):
     def primary_tag(self):
         tags = list(self.tags.all())
         return tags[0] if tags else None
+
+    def social_card(self, owner=""):
+        """What this post's social card shows (portfolio.cards draws it)."""
+        tags = [f"#{tag.name}" for tag in list(self.tags.all())[:2]]
+        return Card(
+            title=self.title,
+            eyebrow=f"Blog · {self.category.name}",
+            details=(*tags, f"{self.reading_time} min read"),
+            owner=owner,
+        )
 
     def get_preview_url(self):
         """A signed, expiring link that shows this post, draft or not, to anyone who has it."""

@@ -11,8 +11,9 @@ from taggit.models import Tag
 from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
+from portfolio import cards
 from portfolio.cache import cache_public_page
-from portfolio.models import FocusArea
+from portfolio.models import FocusArea, SiteProfile
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -115,3 +116,22 @@ def llms_txt(request):
         ),
     }
     return render(request, "llms.txt", context, content_type="text/plain; charset=utf-8")
+
+
+def social_card(request, kind, slug, key):
+    """/cards/<kind>/<slug>/<key>.png: a published item's social card, cached for a year under its key."""
+    owner = getattr(SiteProfile.load(), "owner_name", "")
+    if kind == "post":
+        item = get_object_or_404(
+            Post.objects.published().select_related("category").prefetch_related("tags"), slug=slug
+        )
+        card = item.social_card(owner)
+    elif kind == "project":
+        card = get_object_or_404(Project.objects.published().with_tech(), slug=slug).social_card(owner)
+    elif kind == "tag":
+        card = cards.tag_card(get_object_or_404(Tag, slug=slug), owner)
+    elif kind == "site" and slug == "home":
+        card = cards.home_card(SiteProfile.load())
+    else:
+        raise Http404("No such card.")
+    return cards.card_response(card, key, cards.card_path(kind, slug, card))

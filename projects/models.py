@@ -6,6 +6,7 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from portfolio.cards import Card
 from portfolio.markdown import plain_text, render, validate_renderable
 from portfolio.models import web_url
 
@@ -125,6 +126,15 @@ class Project(models.Model):
     def has_case_study(self):
         # A seeded project's body is its one-paragraph description, already shown as the summary.
         return bool(self.body.strip()) and self.body.strip() != self.summary.strip()
+
+    def social_card(self, owner=""):
+        """What this project's social card shows (portfolio.cards draws it)."""
+        return Card(
+            title=self.title,
+            eyebrow="Project",
+            details=tuple(tag.name for tag in list(self.tech.all())[:4]),
+            owner=owner,
+        )
 
     def neighbours(self):
         """The previous and next published projects in the owner's order, or None at either end."""
