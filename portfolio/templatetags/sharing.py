@@ -33,7 +33,9 @@ def share_image_url(context, item=None):
 
 
 def _script(context, data):
-    return structured_data.script(data, context.get("csp_nonce", ""))
+    # str(): django-csp's lazy nonce is falsy until read. A data block never runs, so the stale nonce
+    # in a page served from the page cache is harmless: browsers apply script-src only to scripts.
+    return structured_data.script(data, str(context.get("csp_nonce", "")))
 
 
 @register.simple_tag(takes_context=True)
