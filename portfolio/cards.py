@@ -174,7 +174,7 @@ def render_png(card):
     y = 76
     eyebrow = drawable(card.eyebrow, TEXT_FONT)
     if eyebrow:
-        _draw_text(draw, (MARGIN, y), _shorten(eyebrow.upper(), TEXT_FONT, 28, text_width), TEXT_FONT, 28, ACCENT)
+        _draw_text(draw, (MARGIN, y), _shorten(eyebrow, TEXT_FONT, 28, text_width), TEXT_FONT, 28, ACCENT)
     y += 64
 
     title = drawable(card.title) or drawable(card.owner) or "·"
