@@ -104,6 +104,9 @@ MAX_FORMULAS = 1_000
 MAX_FOOTNOTES = 300
 MAX_REFERENCES_TO_ONE_FOOTNOTE = 100
 MAX_INLINE_MARKERS_PER_PARAGRAPH = 2_000  # "*", "_", "`", "<" and "~": each may start a scan of the paragraph
+MAX_INLINE_MARKERS = 10_000
+MAX_LINKS = 5_000  # "[": links, images and references
+MAX_LINES_PER_BLOCK = 1_000  # a table's rows or a paragraph's lines (fenced code is not counted)
 MAX_NESTING = 20  # quotes and lists inside one another; deeper would also recurse past Python's limit
 
 # Inline parsing never crosses a blank line, so each blank-line-separated chunk is scanned on its own.
@@ -208,15 +211,27 @@ def refusal_reason(text):
         )
     if _deepest_nesting(prose) > MAX_NESTING:
         return f"Quotes or lists are nested more than {MAX_NESTING} levels deep."
-    if any(len(_INLINE_MARKER.findall(chunk)) > MAX_INLINE_MARKERS_PER_PARAGRAPH for chunk in chunks):
-        return (
-            f"A paragraph has more than {MAX_INLINE_MARKERS_PER_PARAGRAPH:,} of the characters * _ ` < ~. "
-            "Put such text in a code block."
-        )
     if sum(_link_scan_cost(chunk) for chunk in chunks) > MAX_LINK_SCAN:
         return (
             "The text has too many unclosed or deeply nested square brackets or link parentheses to render "
             "quickly. Close each “[” with “]” and each “](” with “)”, or put the text in a code block."
+        )
+    too_many = [
+        (len(_INLINE_MARKER.findall(prose)), MAX_INLINE_MARKERS, "of the characters * _ ` < ~"),
+        (prose.count("["), MAX_LINKS, "links, images or “[” signs"),
+    ]
+    for count, limit, what in too_many:
+        if count > limit:
+            return f"The text has {count:,} {what}; the limit is {limit:,}. Put such text in a code block."
+    if any(chunk.count("\n") >= MAX_LINES_PER_BLOCK for chunk in chunks):
+        return (
+            f"A table or paragraph is over {MAX_LINES_PER_BLOCK:,} lines long. "
+            "Split it, or put long code in a fenced code block."
+        )
+    if any(len(_INLINE_MARKER.findall(chunk)) > MAX_INLINE_MARKERS_PER_PARAGRAPH for chunk in chunks):
+        return (
+            f"A paragraph has more than {MAX_INLINE_MARKERS_PER_PARAGRAPH:,} of the characters * _ ` < ~. "
+            "Put such text in a code block."
         )
     return None
 

@@ -10,6 +10,8 @@ from blog.models import estimate_reading_time
 from portfolio.markdown import (
     MAX_BODY_CHARS,
     MAX_CODE_BLOCKS,
+    MAX_LINES_PER_BLOCK,
+    MAX_LINKS,
     refusal_reason,
     render,
     render_markdown,
@@ -148,6 +150,7 @@ def test_the_preview_is_the_page():
 PATHOLOGICAL = {
     "nested brackets": ("[" * (MAX_BODY_CHARS // 2) + "]" * (MAX_BODY_CHARS // 2), "square brackets"),
     "unclosed brackets": ("[" * MAX_BODY_CHARS, "square brackets"),
+    "a few unclosed brackets in a long paragraph": ("[ " * 2000 + "word " * 8000, "square brackets"),
     "unclosed image brackets": ("![" * (MAX_BODY_CHARS // 2), "square brackets"),
     "unclosed link destinations": ("[a](" * (MAX_BODY_CHARS // 4), "square brackets"),
     "thousands of fences": ("```\nx\n```\n" * (MAX_BODY_CHARS // 10), "code blocks"),
@@ -157,8 +160,11 @@ PATHOLOGICAL = {
     "thousands of headings with one name": ("## a\n\n" * 5000, "headings"),
     "deeply nested quotes": (">" * 5000 + " x", "nested"),
     "deeply nested lists": ("".join("    " * depth + "- a\n" for depth in range(100)), "nested"),
-    "a paragraph of emphasis markers": ("*a" * 20000, "paragraph"),
+    "a paragraph of emphasis markers": ("*a" * 3000, "paragraph"),
     "past the size limit": ("word " * (MAX_BODY_CHARS // 5 + 1), "characters long"),
+    "too many brackets in all": ("[] " * (MAX_LINKS + 1), "links, images"),
+    "too many inline markers in all": ("*a* `b` c\n\n" * 2600, "of the characters"),
+    "a table too long": ("| a |\n|---|\n" + "| 1 |\n" * MAX_LINES_PER_BLOCK, "lines long"),
 }
 
 
@@ -173,9 +179,14 @@ def test_a_pathological_body_is_refused_with_a_reason_instead_of_hanging(body, r
 
 
 RENDERABLE_AT_THE_LIMIT = {
-    "thousands of images": ("![a](/media/a.png)\n" * (MAX_BODY_CHARS // 19), "<img", MAX_BODY_CHARS // 19),
+    "thousands of images": ("![a](/media/a.png)\n\n" * (MAX_BODY_CHARS // 20), "<img", MAX_BODY_CHARS // 20),
     "thousands of links": ("[a](https://example.com/) " * (MAX_BODY_CHARS // 26), "<a href", MAX_BODY_CHARS // 26),
-    "bracket pairs": ("[]" * (MAX_BODY_CHARS // 2 - 1), "[]", MAX_BODY_CHARS // 2 - 1),
+    "bracket pairs": ("[] " * MAX_LINKS, "[]", MAX_LINKS),
+    "a table at the limit": (
+        "| a | b |\n|--:|---|\n" + "| 1 | 2 |\n" * (MAX_LINES_PER_BLOCK - 3),
+        '<td align="right">1</td>',
+        MAX_LINES_PER_BLOCK - 3,
+    ),
     "code blocks up to the limit": (
         "".join(f"```python\nx = {n}\n```\n\n" for n in range(MAX_CODE_BLOCKS)),
         '<div class="highlight">',
