@@ -52,7 +52,7 @@ CASES = {
     "table at the limit": "| a | b |\n|---|---|\n" + "| 1 | 2 |\n" * 997,
     "bracket pairs at the limit": "[] " * 5000,
     "links at the limit": "[a](https://example.com/) " * 1900,
-    "inline markers at the limit": "*a* `b` _c_ <i>d</i> ~~e~~\n\n" * 1000,
+    "inline markers at the limit": "*a* `b` _c_ <i>d</i> ~~e~~\n\n" * 830,
     "nested quotes": fill(">"),
     "nested lists": "".join("    " * depth + "- a\n" for depth in range(150)),
     "many small paragraphs": fill("*a* _b_ `c` <i>d</i> [e](f)\n\n"),
@@ -62,7 +62,7 @@ CASES = {
     "footnotes at the limit": "".join(f"[^{n}]" for n in range(300))
     + "\n\n"
     + "".join(f"[^{n}]: x\n" for n in range(300)),
-    "emphasis at the limit": fill(fill("*a", 4_000) + "\n\n"),
+    "emphasis at the limit": (fill("*a", 4_000) + "\n\n") * 5,
     "angle brackets": fill("<"),
     "raw html": fill("<div>"),
     "prose": fill("The quick brown fox jumps over the lazy dog. "),
