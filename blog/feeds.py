@@ -6,7 +6,6 @@ sites framework (whose default row says example.com) or the request's Host heade
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -15,14 +14,11 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
 from blog.models import Post
+from portfolio.links import absolute_url
 from portfolio.markdown import resolve_urls
 from portfolio.models import SiteProfile
 
 FEED_LENGTH = 20
-
-
-def absolute_url(path):
-    return settings.SITE_URL + path
 
 
 def absolutize_urls(body_html, base_url):
@@ -154,10 +150,11 @@ class LatestPostsAtomFeed(LatestPostsFeed):
 
 
 class TagPostsFeed(LatestPostsFeed):
-    """RSS for the posts carrying one tag; an unknown tag is a 404."""
+    """RSS for the posts carrying one tag; a tag with no published post is a 404, so drafts' topics stay private."""
 
     def get_object(self, request, slug):
-        return FeedSource(profile=SiteProfile.load(), tag=get_object_or_404(Tag, slug=slug))
+        tag = get_object_or_404(Tag, slug=slug, pk__in=Post.objects.published().values("tags"))
+        return FeedSource(profile=SiteProfile.load(), tag=tag)
 
     def title(self, source):
         return f"{source.site_title}: posts tagged #{source.tag.name}"

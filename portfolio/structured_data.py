@@ -7,18 +7,15 @@ Django's json_script: "<", ">" and "&" become \\u escapes, so nothing an author 
 
 import json
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from portfolio.links import absolute_url as absolute
+
 _SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 CONTEXT = "https://schema.org"
-
-
-def absolute(path):
-    return settings.SITE_URL + path
 
 
 def script(data, nonce=""):

@@ -5,8 +5,9 @@ names its twin with <link rel="alternate" type="text/markdown">, and /llms.txt l
 """
 
 import yaml
-from django.conf import settings
 from django.http import HttpResponse
+
+from portfolio.links import absolute_url
 
 CONTENT_TYPE = "text/markdown; charset=utf-8"
 
@@ -19,7 +20,7 @@ def front_matter(fields):
 
 def markdown_twin(item, fields):
     """The response for one item's twin: front matter, a blank line, then the body exactly as written."""
-    canonical = settings.SITE_URL + item.get_absolute_url()
+    canonical = absolute_url(item.get_absolute_url())
     text = front_matter({**fields, "canonical": canonical}) + "\n" + item.body.replace("\r\n", "\n").rstrip() + "\n"
     response = HttpResponse(text, content_type=CONTENT_TYPE)
     # The HTML page is the one to index; the twin says so, as a canonical link can't live inside Markdown.

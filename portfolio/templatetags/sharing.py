@@ -1,12 +1,12 @@
 """Template tags for how pages travel: the image a shared link shows, and the page's JSON-LD."""
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
 from taggit.models import Tag
 
 from portfolio import structured_data
 from portfolio.cards import card_path, home_card, tag_card
+from portfolio.links import absolute_url
 
 register = template.Library()
 
@@ -29,7 +29,7 @@ def share_image_url(context, item=None):
         path = item.cover_image.url
     else:
         path = card_path(item._meta.model_name, item.slug, item.social_card(_owner(context)))
-    return settings.SITE_URL + path
+    return absolute_url(path)
 
 
 def _script(context, data):

@@ -25,7 +25,7 @@ def rerender_bodies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0004_post_search_text'),
+        ('blog', '0005_publishable_core_unicode_slugs'),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ def rerender_bodies(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0002_project_search_text'),
+        ('projects', '0003_publishable_core_publish_time'),
     ]
 
     operations = [
