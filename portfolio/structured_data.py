@@ -103,6 +103,7 @@ def software_source_code(project, profile, image_url):
         "name": project.title,
         "description": project.summary,
         "url": url,
+        "datePublished": project.published_at,
         "dateModified": project.updated_at,
         "keywords": tech,
         "image": image_url,
