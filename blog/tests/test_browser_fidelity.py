@@ -73,3 +73,10 @@ def test_the_rendered_features_have_no_serious_accessibility_violations(live_ser
     page.emulate_media(color_scheme=scheme)
     page.goto(live_server.url + post.get_absolute_url())
     assert axe() == []
+
+
+def test_a_link_to_a_heading_from_before_ids_were_prefixed_still_lands_on_it(live_server, page):
+    post = make_post("Long", slug="long", body=("word " * 400 + "\n\n") * 6 + "## Setup\n\nHere.\n")
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(live_server.url + post.get_absolute_url() + "#setup")
+    expect(page.locator("#md-setup")).to_be_in_viewport()

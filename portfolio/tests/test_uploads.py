@@ -126,3 +126,10 @@ def test_the_editor_preview_renders_with_the_site_renderer(staff_client):
     assert response.status_code == 200
     assert '<h2 id="md-hi">' in response.content.decode() and "<script" not in response.content.decode()
     assert staff_client.post("/markdownx/markdownify/", {}).status_code == 200  # no content: empty, not a 500
+
+
+def test_the_editor_preview_explains_a_refused_body(staff_client):
+    response = staff_client.post("/markdownx/markdownify/", {"content": "[" * 30000})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="render-refused"' in html and "square brackets" in html and "[[[" not in html

@@ -34,3 +34,12 @@ def test_a_published_project_has_a_markdown_twin(client, settings):
 def test_a_draft_project_has_no_twin(client):
     make_project("Secret", slug="secret", status=Project.Status.DRAFT)
     assert client.get("/projects/secret.md").status_code == 404
+
+
+def test_a_case_study_too_slow_to_render_is_refused_by_validation():
+    from django.core.exceptions import ValidationError
+
+    project = make_project("Heavy", slug="heavy")
+    project.body = "```\nx\n```\n" * 300
+    with pytest.raises(ValidationError, match="code blocks"):
+        project.full_clean()
