@@ -309,7 +309,7 @@ def _task_boxes_to_checkboxes(html):
 # What sanitise() itself adds, so that cleaning its output again keeps everything.
 _ATTRIBUTES_AFTER_SANITISING = {
     **ALLOWED_ATTRIBUTES,
-    "a": ALLOWED_ATTRIBUTES["a"] | {"rel"},
+    "a": ALLOWED_ATTRIBUTES["a"] | {"rel", "aria-hidden", "tabindex"},
     "img": ALLOWED_ATTRIBUTES["img"] | {"loading"},
     "input": {"type", "disabled", "checked"},
 }

@@ -15,6 +15,7 @@ from portfolio.markdown import (
     refusal_reason,
     render,
     render_markdown,
+    resolve_urls,
     split_fenced_code,
     validate_renderable,
 )
@@ -240,3 +241,12 @@ def test_reading_time_still_counts_code_images_and_words():
     body = "word " * 230 + "\n\n```python\n" + "x\n" * 20 + "```\n\n![a](/a.png) <img src=/b.png>\n"
     # 230 words = 60 s; one block of 20 lines = 20 + 40 s; two images = 24 s; 124 s rounds to 2 minutes.
     assert estimate_reading_time(body) == 2
+
+
+def test_resolving_urls_changes_only_real_links_and_keeps_everything_else():
+    html = render('## Head\n\n- [x] done\n\n$x^2$ and `src="a.png"`[^1]\n\n![i](b.png)\n\n[^1]: [n](/n/)\n').html
+    # Parsing and serialising again spells boolean attributes out (disabled=""); nothing else changes.
+    resolved = resolve_urls(html, "https://ada.example/blog/post/").replace('=""', "")
+    assert resolved == html.replace('src="b.png"', 'src="https://ada.example/blog/post/b.png"').replace(
+        'href="/n/"', 'href="https://ada.example/n/"'
+    ).replace('href="#', 'href="https://ada.example/blog/post/#')
