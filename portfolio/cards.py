@@ -54,7 +54,9 @@ class Card:
 
     @property
     def key(self):
-        shown = [DESIGN_VERSION, self.title, self.eyebrow, list(self.details), self.owner]
+        # The fonts in use are part of the key: installing a CJK font redraws the cards that need it.
+        fonts = [path.name for path in _fallback_paths()]
+        shown = [DESIGN_VERSION, fonts, self.title, self.eyebrow, list(self.details), self.owner]
         return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()[:16]
 
 

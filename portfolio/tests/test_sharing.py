@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta
 from html import unescape
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -215,3 +216,13 @@ def test_inner_pages_have_breadcrumbs(client, path):
     trail = of_type(json_ld(client.get(path).content.decode()), "BreadcrumbList")["itemListElement"]
     assert trail[0]["name"] == "Home" and len(trail) >= 2
     assert trail[-1]["item"] == SITE_URL + path
+
+
+def test_installing_a_fallback_font_gives_cards_a_new_address(settings):
+    card = Card(title="分布式系统")
+    settings.SOCIAL_CARD_FALLBACK_FONTS = []
+    without = card.key
+    settings.SOCIAL_CARD_FALLBACK_FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"]
+    if not Path(settings.SOCIAL_CARD_FALLBACK_FONTS[0]).is_file():
+        pytest.skip("DejaVu Sans is not installed here")
+    assert card.key != without
