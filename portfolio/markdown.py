@@ -294,7 +294,8 @@ def sanitise(raw_html):
 
 
 # A task list's checkbox passes the sanitiser as an empty, classed span (no <input> from a body ever
-# does), and becomes a read-only checkbox afterwards. Text cannot fake one: its "<" is escaped.
+# does), and becomes a read-only checkbox afterwards. Raw HTML writing the same span gets the same
+# harmless checkbox; text or code showing it cannot, as its "<" is escaped.
 TASK_BOXES = {
     '<span class="task-box"></span>': '<input type="checkbox" disabled>',
     '<span class="task-box task-done"></span>': '<input type="checkbox" disabled checked>',
