@@ -63,6 +63,13 @@ def test_dollar_signs_in_prose_stay_text(prose):
     assert html.count("$") == prose.count("$")
 
 
+def test_a_dollar_run_longer_than_any_formula_is_prose():
+    from portfolio.markdown_extensions import MAX_INLINE_MATH
+
+    assert "<math" in render("$" + "x" * MAX_INLINE_MATH + "$").html
+    assert "<math" not in render("$" + "x" * (MAX_INLINE_MATH + 1) + "$").html
+
+
 def test_a_formula_the_converter_cannot_read_is_shown_as_its_source():
     html = render("Broken $x^$ here.").html
     assert '<code class="math-error" title="This formula could not be read">$x^$</code>' in html
