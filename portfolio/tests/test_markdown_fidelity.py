@@ -157,6 +157,7 @@ def test_the_preview_is_the_page():
 
 PATHOLOGICAL = {
     "nested brackets": ("[" * (MAX_BODY_CHARS // 2) + "]" * (MAX_BODY_CHARS // 2), "square brackets"),
+    "the 80 KB nested-bracket attack": ("[" * 40_000 + "]" * 40_000, "characters long"),
     "unclosed brackets": ("[" * MAX_BODY_CHARS, "square brackets"),
     "a few unclosed brackets in a long paragraph": ("[ " * 2000 + "word " * 8000, "square brackets"),
     "unclosed image brackets": ("![" * (MAX_BODY_CHARS // 2), "square brackets"),
