@@ -193,6 +193,13 @@ def test_a_project_with_a_repository_is_software_source_code(client):
     ]
 
 
+def test_a_project_without_a_repository_is_a_creative_work(client):
+    project = make_project("Notes", slug="notes", tech=["Writing"])
+    work = json_ld(client.get(project.get_absolute_url()).content.decode())["@graph"][0]
+    assert work["@type"] == "CreativeWork" and "codeRepository" not in work
+    assert work["datePublished"]
+
+
 def test_a_title_with_a_closing_script_tag_stays_inside_its_json_string(client):
     title = "</script><script>alert(1)</script> & <!-- x"
     post = make_post(title, slug="hostile", summary="</SCRIPT> too")
