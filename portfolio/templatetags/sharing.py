@@ -1,5 +1,7 @@
 """Template tags for how pages travel: the image a shared link shows, and the page's JSON-LD."""
 
+from urllib.parse import urljoin
+
 from django import template
 from django.urls import reverse
 from taggit.models import Tag
@@ -26,7 +28,8 @@ def share_image_url(context, item=None):
     elif isinstance(item, Tag):
         path = card_path("tag", item.slug, tag_card(item, _owner(context)))
     elif getattr(item, "cover_image", None):
-        path = item.cover_image.url
+        # Media in object storage (S3) already has an absolute address; local media has a path.
+        return urljoin(absolute_url("/"), item.cover_image.url)
     else:
         path = card_path(item._meta.model_name, item.slug, item.social_card(_owner(context)))
     return absolute_url(path)
