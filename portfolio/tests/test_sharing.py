@@ -233,3 +233,10 @@ def test_installing_a_fallback_font_gives_cards_a_new_address(settings):
     if not Path(settings.SOCIAL_CARD_FALLBACK_FONTS[0]).is_file():
         pytest.skip("DejaVu Sans is not installed here")
     assert card.key != without
+
+
+def test_a_cover_in_object_storage_keeps_its_own_address(client, settings):
+    settings.MEDIA_URL = "https://media.example/"
+    post = make_post(slug="remote-cover", cover_image="covers/2026/b.png")
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert meta(page, "og:image") == "https://media.example/covers/2026/b.png"
