@@ -14,7 +14,6 @@ Not part of CI: run `bench/load --help`.
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import random
 import re
 import sys
@@ -89,6 +88,7 @@ class Results:
         self.statuses = Counter()
         self.latencies = defaultdict(list)
         self.accepted_by_address = Counter()
+        self.posted_by_address = Counter()
         self.limited_by_address = Counter()
         self.errors = Counter()
 
@@ -133,6 +133,8 @@ async def submit_contact(connection, results, address, fill_seconds):
     ).encode()
     post_headers = forwarded | {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
     status, _, _ = await timed(results, "contact-post", connection.request("POST", "/contact/", post_headers, body))
+    if status is not None and status < 500:
+        results.posted_by_address[address] += 1
     if status == 302:
         results.accepted_by_address[address] += 1
     elif status == 429:
@@ -189,11 +191,8 @@ def run(args):
             "DJANGO_LOG_LEVEL": "WARNING",
             "DJANGO_MEDIA_ROOT": str(Path(tmp) / "media"),
         }
-        # The simulated addresses arrive the way a proxy would pass them on: one trusted hop.
-        if importlib.util.find_spec("portfolio.clientip"):
-            env_overrides["TRUSTED_PROXY_HOPS"] = 1
-        else:  # before the trusted-proxy settings existed
-            env_overrides["CONTACT_TRUST_X_FORWARDED_FOR"] = "true"
+        # The simulated addresses arrive the way a proxy passes them on: one trusted hop (portfolio/clientip.py).
+        env_overrides["TRUSTED_PROXY_HOPS"] = 1
         if args.redis_url:
             env_overrides["REDIS_URL"] = args.redis_url
         env_overrides |= dict(item.split("=", 1) for item in args.env)
@@ -238,13 +237,34 @@ def run(args):
             "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE task_path = ?",
             ["contact.tasks.notify_owner"],
         )[0][0]
+        counters = counted(args, database_url, results.posted_by_address)
         if args.redis_url:
             redis.Redis.from_url(args.redis_url).flushdb()
         server_errors = [line for line in log_path.read_text(errors="replace").splitlines() if "Traceback" in line]
-    return report(args, results, elapsed, peaks, rows, queued, server_errors, limit, cap)
+    return report(args, results, elapsed, peaks, rows, queued, server_errors, limit, cap, counters)
 
 
-def report(args, results, elapsed, peaks, rows, queued, server_errors, limit, cap):
+def counted(args, database_url, posted):
+    """What the server's counters say each address sent, to tell a broken limit from a counter wiped from outside."""
+    from django.utils.crypto import salted_hmac
+
+    counts = {}
+    for address in posted:
+        sender = salted_hmac("contact.ip", address, secret=services.SERVER_SECRET_KEY).hexdigest()[:32]
+        if args.redis_url:
+            import redis
+
+            value = redis.Redis.from_url(args.redis_url).get(f"ratelimit:1:message:{sender}")
+            counts[address] = int(value or 0)
+        else:
+            found = services.query(
+                database_url, "SELECT count FROM contact_ratecounter WHERE key = ?", [f"message:{sender}"]
+            )
+            counts[address] = found[0][0] if found else 0
+    return counts
+
+
+def report(args, results, elapsed, peaks, rows, queued, server_errors, limit, cap, counters):
     total = sum(results.statuses.values())
     print(f"\n{total} responses in {elapsed:.1f} s ({total / elapsed:.0f}/s) over {args.connections} connections")
     print(
@@ -285,6 +305,14 @@ def report(args, results, elapsed, peaks, rows, queued, server_errors, limit, ca
     over = {address: n for address, n in results.accepted_by_address.items() if n > limit}
     if over:
         failures.append(f"addresses got more than {limit} accepted: {over}")
+    wiped = {
+        address: (n, counters.get(address))
+        for address, n in results.posted_by_address.items()
+        if counters.get(address) != n
+    }
+    if wiped:
+        # Fewer counted than sent: something outside the run (a FLUSHDB, another test) reset a counter.
+        failures.append(f"counters disagree with what was sent (sent, counted): {wiped}")
     per_address_new = Counter()
     per_address_spam = Counter()
     for ip_hash, status, n in rows:

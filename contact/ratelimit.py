@@ -61,11 +61,19 @@ def _database_hit(key, window, now):
     return count
 
 
+def _redis_cache():
+    """The Redis cache to count in, or None to count in the database (no Redis configured)."""
+    if "ratelimit" in settings.CACHES:
+        cache = caches["ratelimit"]
+        if isinstance(cache, RedisCache):
+            return cache
+    return None
+
+
 def hit(key, window, now=None):
     """Count one hit on `key` and return the count in its current window, or None when the counter is down."""
-    cache = caches["ratelimit"]
     try:
-        if isinstance(cache, RedisCache):
+        if cache := _redis_cache():
             return _redis_hit(cache, key, window)
         return _database_hit(key, window, now or timezone.now())
     except Exception:

@@ -7,6 +7,7 @@ production comes from an environment variable, documented in `.env.example`.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -123,17 +124,32 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # Rate limits and cached pages must hold across gunicorn workers, so the cache is
 # shared: Redis when configured, otherwise a table in the database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
 # Rate-limit counters get their own space, so a flood of cached pages can never evict them.
+def _redis_database(url, offset):
+    """The same Redis server, `offset` databases further along (redis://host:6379/0 -> /1)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 if REDIS_URL:
+    # Rate-limit counters live in the next Redis database (or REDIS_RATELIMIT_URL), so page entries,
+    # whose keys visitors cannot mint (portfolio.cache), never share a keyspace with them.
+    redis_locations = {
+        "default": REDIS_URL,
+        "ratelimit": os.environ.get("REDIS_RATELIMIT_URL") or _redis_database(REDIS_URL, 1),
+    }
     CACHES = {
         alias: {
             # Redis down means pages render uncached and limits fail open, not 500s (portfolio/resilience.py).
             "BACKEND": "portfolio.resilience.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": location,
             "KEY_PREFIX": alias,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
-        for alias in ("default", "ratelimit")
+        for alias, location in redis_locations.items()
     }
     # Sessions read from Redis and are written through to the database, so a Redis outage logs no one out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -161,6 +177,7 @@ BACKUP_EXCLUDE = [
     "django_tasks_database",
     "contact.ratecounter",
     "portfolio.contentversion",
+    "axes",  # lockouts and login attempts: restoring them could lock the owner out of a new server
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,8 +1,10 @@
 """Per-address limits and single-use form tokens: atomic, with their windows honoured, on both backends."""
 
+import hashlib
 import os
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from unittest import mock
@@ -13,6 +15,7 @@ from django.core import mail
 from django.db import DatabaseError, connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from contact import ratelimit
 from contact.forms import started_token
@@ -37,18 +40,22 @@ def redis_or_skip():
 
 @pytest.fixture
 def redis_ratelimit(settings):
-    """The "ratelimit" cache on a real Redis, as when REDIS_URL is set."""
+    """The "ratelimit" cache on a real Redis, as when REDIS_URL is set.
+
+    Under a prefix of its own, deleted afterwards: the database may be shared, so it is never flushed.
+    """
     client = redis_or_skip()
-    client.flushdb()
+    client.prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = settings.CACHES | {
         "ratelimit": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "ratelimit",
+            "KEY_PREFIX": client.prefix,
         }
     }
     yield client
-    client.flushdb()
+    for key in client.scan_iter(f"{client.prefix}:*"):
+        client.delete(key)
 
 
 # --- the window on the database backend ------------------------------------------------------------
@@ -92,7 +99,7 @@ def test_a_failing_database_counter_fails_open_and_says_so(monkeypatch, caplog):
 @pytest.mark.django_db
 def test_a_redis_window_is_set_once_by_the_first_hit_and_never_pushed_back(redis_ratelimit):
     assert [ratelimit.hit("k", HOUR) for _ in range(3)] == [1, 2, 3]
-    (key,) = redis_ratelimit.keys("*k")
+    (key,) = redis_ratelimit.keys(f"{redis_ratelimit.prefix}:*")
     ttl = redis_ratelimit.pttl(key)
     assert HOUR * 1000 - 5000 < ttl <= HOUR * 1000
     # Shorten the window as if it had nearly run out: the next hit counts on and leaves it short.
@@ -177,10 +184,12 @@ def test_submissions_past_the_spam_cap_are_counted_not_stored(client, settings):
 LIMIT, CAP, BURST = 5, 5, 20
 
 
-def burst_of_posts(server):
+def burst_of_posts(server, tokens=None):
     """BURST visitors from one address open the form, then all post at the same moment."""
     visitor = services.Visitor(server.port)
     opened = [visitor.open_form(URL) for _ in range(BURST)]
+    if tokens is not None:
+        tokens.extend(form["started"] for form in opened)
     barrier = threading.Barrier(BURST)
 
     def post(index):
@@ -219,7 +228,10 @@ def test_twenty_concurrent_posts_let_exactly_the_limit_through_on_the_database_b
 
 def test_twenty_concurrent_posts_let_exactly_the_limit_through_on_redis(tmp_path):
     client = redis_or_skip()
-    client.flushdb()
+    # The server's counter for 127.0.0.1: its secret key is this run's own, so no other run shares it.
+    sender = salted_hmac("contact.ip", "127.0.0.1", secret=services.SERVER_SECRET_KEY).hexdigest()[:32]
+    key = f"ratelimit:1:message:{sender}"
+    tokens = []
     try:
         with services.scratch_database("sqlite", tmp_path) as database_url:
             env = services.server_env(
@@ -231,13 +243,14 @@ def test_twenty_concurrent_posts_let_exactly_the_limit_through_on_redis(tmp_path
                 TASKS_BACKEND="django_tasks_db.backend.DatabaseBackend",
             )
             with services.AppServer(env, workers=2, threads=10) as server:
-                statuses = burst_of_posts(server)
+                statuses = burst_of_posts(server, tokens)
             assert_exactly_the_limit_got_through(statuses, database_url)
             assert services.query(database_url, "SELECT COUNT(*) FROM contact_ratecounter") == [(0,)]
-            (key,) = [key for key in client.keys("*") if b"message:" in key]
             assert int(client.get(key)) == BURST
+            assert 0 < client.ttl(key) <= HOUR
     finally:
-        client.flushdb()
+        used = [f"ratelimit:1:form-token:{hashlib.sha256(token.encode()).hexdigest()[:40]}" for token in tokens]
+        client.delete(key, *used)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -269,3 +282,10 @@ def test_the_admin_shows_how_many_submissions_each_sender_made(admin_client, cli
     sender = ContactMessage.objects.first().ip_hash
     assert sender in html and "Messages" in html and '<td class="field-count">7</td>' in html
     assert "form-token" not in html
+
+
+@pytest.mark.django_db
+def test_without_a_ratelimit_cache_alias_counting_uses_the_database(settings):
+    settings.CACHES = {alias: config for alias, config in settings.CACHES.items() if alias != "ratelimit"}
+    assert [ratelimit.hit("k", HOUR) for _ in range(2)] == [1, 2]
+    assert RateCounter.objects.get(key="k").count == 2

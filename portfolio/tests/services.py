@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import os
 import re
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -24,7 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Servers started by tests take ports from this range first (one range per engineer on a shared machine).
 PORT_RANGE = os.environ.get("TEST_PORT_RANGE", "8130-8139")
-SERVER_SECRET_KEY = "test-server-secret-key-" + "x1y2z3" * 8
+# Its own per test run, so runs sharing a Redis database never share a counter (keys hash the address with it).
+SERVER_SECRET_KEY = "test-server-" + secrets.token_urlsafe(48)
 _names = itertools.count()
 
 
