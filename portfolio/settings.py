@@ -366,6 +366,16 @@ MARKDOWNX_IMAGE_MAX_SIZE = {"size": (1600, 0), "quality": 85}
 # Every record carries the request id; portfolio.access writes one record per request
 # (portfolio/middleware.py). The request object itself is never logged: it would bring the query string.
 LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
+
+# Social cards are drawn in Inter (shipped in portfolio/fonts/: Latin, Greek, Cyrillic). Characters it
+# lacks use the first of these fonts that has them, where installed (Debian: fonts-noto-cjk for Chinese,
+# Japanese and Korean; fonts-dejavu-core for symbols); characters none has are left off the card.
+SOCIAL_CARD_FALLBACK_FONTS = env_list(
+    "SOCIAL_CARD_FALLBACK_FONTS",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc,"
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc,"
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

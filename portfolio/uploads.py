@@ -144,24 +144,31 @@ class ImageUploadForm(forms.Form):
         return upload
 
     def save(self):
-        """Store the image and return its URL."""
+        """Store the image and return (URL, width, height) as stored."""
         upload = self.cleaned_data["image"]
         upload.seek(0)
         data = reencode(upload, self.format)
+        with Image.open(BytesIO(data)) as stored:  # the size as stored, after any resize
+            width, height = stored.size
         folder = timezone.now().strftime(settings.MARKDOWNX_MEDIA_PATH)
         name = default_storage.save(f"{folder}{uuid.uuid4().hex}.{FORMATS[self.format]}", ContentFile(data))
-        return default_storage.url(name)
+        return default_storage.url(name), width, height
 
 
 @method_decorator(staff_member_required, name="dispatch")
 class ImageUploadView(View):
-    """Answers markdownx's upload request: {"image_code": "![](url)"}, or {"image": [reason]} with a 400."""
+    """Answers markdownx's upload request: {"image_code": "![](url){width=… height=…}"}, or {"image": [reason]}.
+
+    The size goes into the Markdown (attr_list syntax), so the page reserves the image's space before
+    it loads and nothing below it shifts.
+    """
 
     def post(self, request):
         form = ImageUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return JsonResponse(form.errors, status=400)
-        return JsonResponse({"image_code": f"![]({form.save()})"})
+        url, width, height = form.save()
+        return JsonResponse({"image_code": f'![]({url}){{width="{width}" height="{height}"}}'})
 
 
 @method_decorator(staff_member_required, name="dispatch")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag_detail"),
     path("search/", views.search, name="search"),
+    path("cards/<slug:kind>/<str:slug>/<str:key>.png", views.social_card, name="social_card"),
     path("blog/", include("blog.urls")),
     path("projects/", include("projects.urls")),
     path("contact/", include("contact.urls")),

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
@@ -18,10 +19,10 @@ from taggit.models import Tag
 from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
-from portfolio import resilience
+from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page
 from portfolio.links import absolute_url
-from portfolio.models import FocusArea
+from portfolio.models import FocusArea, SiteProfile
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -167,11 +168,12 @@ def _link_text(text):
     return _one_line(text).replace("[", "\\[").replace("]", "\\]")
 
 
-def _llms_entries(items):
+def _llms_entries(items, twin_url_name):
     return [
         {
             "title": _link_text(item.title),
             "url": absolute_url(item.get_absolute_url()),
+            "markdown_url": absolute_url(reverse(twin_url_name, kwargs={"slug": item.slug})),
             "summary": _one_line(item.summary),
         }
         for item in items
@@ -182,8 +184,10 @@ def _llms_entries(items):
 def llms_txt(request):
     """/llms.txt (https://llmstxt.org): who the owner is, then every published post and project, as Markdown."""
     context = {
-        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary")),
-        "projects": _llms_entries(Project.objects.published().only("title", "slug", "summary")),
+        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary"), "blog:post_markdown"),
+        "projects": _llms_entries(
+            Project.objects.published().only("title", "slug", "summary"), "projects:project_markdown"
+        ),
     }
     return render(request, "llms.txt", context, content_type="text/plain; charset=utf-8")
 
@@ -197,3 +201,22 @@ def admin_locked_out(request, original_response=None, credentials=None):
         "site_title": admin.site.site_title,
     }
     return render(request, "admin/locked_out.html", context, status=429)
+
+
+def social_card(request, kind, slug, key):
+    """/cards/<kind>/<slug>/<key>.png: a published item's social card, cached for a year under its key."""
+    owner = getattr(SiteProfile.load(), "owner_name", "")
+    if kind == "post":
+        item = get_object_or_404(
+            Post.objects.published().select_related("category").prefetch_related("tags"), slug=slug
+        )
+        card = item.social_card(owner)
+    elif kind == "project":
+        card = get_object_or_404(Project.objects.published().with_tech(), slug=slug).social_card(owner)
+    elif kind == "tag":
+        card = cards.tag_card(get_object_or_404(Tag, slug=slug), owner)
+    elif kind == "site" and slug == "home":
+        card = cards.home_card(SiteProfile.load())
+    else:
+        raise Http404("No such card.")
+    return cards.card_response(card, key, cards.card_path(kind, slug, card))

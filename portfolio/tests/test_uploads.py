@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from portfolio import uploads
+from portfolio.markdown import render
 
 pytestmark = pytest.mark.django_db
 URL = "/markdownx/upload/"
@@ -35,7 +36,7 @@ def image_file(width=40, height=30, fmt="PNG", name="photo.png"):
 
 
 def stored_path(response):
-    return re.search(r"\(/media/(.+)\)", response.json()["image_code"])[1]
+    return re.search(r"\(/media/([^)]+)\)", response.json()["image_code"])[1]
 
 
 def test_a_real_image_is_stored_under_a_random_name_and_returned_as_markdown(staff_client):
@@ -51,6 +52,19 @@ def test_a_wide_image_is_resized_to_the_maximum_width(staff_client):
     with default_storage.open(stored_path(response)) as stored, Image.open(stored) as image:
         assert image.size == (uploads.MAX_WIDTH, uploads.MAX_WIDTH // 2)
         assert image.format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    "width,height,fmt,expected",
+    [(3200, 1600, "JPEG", (1600, 800)), (40, 30, "PNG", (40, 30)), (64, 48, "GIF", (64, 48))],
+    ids=["resized", "as is", "gif"],
+)
+def test_the_markdown_records_the_stored_size_and_the_page_keeps_it(staff_client, width, height, fmt, expected):
+    response = staff_client.post(URL, {"image": image_file(width, height, fmt, f"a.{fmt.lower()}")}, **AJAX)
+    image_code = response.json()["image_code"]
+    assert re.search(r"\{width=\"?(\d+)\"? height=\"?(\d+)\"?\}$", image_code).groups() == tuple(map(str, expected))
+    html = render(image_code).html
+    assert f'width="{expected[0]}"' in html and f'height="{expected[1]}"' in html
 
 
 def test_a_file_that_is_not_an_image_is_refused_whatever_it_claims(staff_client):
@@ -110,8 +124,15 @@ def test_visitors_cannot_upload_or_use_the_preview(client):
 def test_the_editor_preview_renders_with_the_site_renderer(staff_client):
     response = staff_client.post("/markdownx/markdownify/", {"content": "## Hi\n\n<script>x</script>"})
     assert response.status_code == 200
-    assert '<h2 id="hi">' in response.content.decode() and "<script" not in response.content.decode()
+    assert '<h2 id="md-hi">' in response.content.decode() and "<script" not in response.content.decode()
     assert staff_client.post("/markdownx/markdownify/", {}).status_code == 200  # no content: empty, not a 500
+
+
+def test_the_editor_preview_explains_a_refused_body(staff_client):
+    response = staff_client.post("/markdownx/markdownify/", {"content": "[" * 30000})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="render-refused"' in html and "square brackets" in html and "[[[" not in html
 
 
 HOSTILE = b"<html><script>alert(document.domain)</script></html>"
