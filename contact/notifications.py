@@ -123,20 +123,51 @@ def acknowledgement_email(obj, profile):
     return _email(subject, template, context, [obj.email], reply_to=[profile.contact_email])
 
 
-def booking_ics(booking, profile):
-    """An invite with UTC times and a UID that stays the same for this booking, so updates replace it."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Portfolio//Intro calls//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+CALENDAR_SALT = "contact.booking.calendar"
+CALENDAR_MAX_AGE = timedelta(days=30)
+
+
+def calendar_token(booking):
+    """For the thank-you page's "Add to my calendar" link. Its own salt, so it can never cancel a call."""
+    return signing.dumps({"booking": booking.pk}, salt=CALENDAR_SALT)
+
+
+def booking_from_calendar_token(token):
+    """The live booking a calendar link points at, or None for a forged, expired or no longer live one."""
+    try:
+        data = signing.loads(token, salt=CALENDAR_SALT, max_age=CALENDAR_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    return BookingRequest.objects.live().filter(pk=data.get("booking")).first()
+
+
+def _booking_event(booking, profile, status):
+    # The same UID for the tentative and the confirmed event, so the invite replaces the visitor's own entry.
     event = Event()
     event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", booking.slot_start)
     event.add("dtend", booking.slot_end)
+    event.add("status", status)
+    return event
+
+
+def _calendar(method):
+    calendar = Calendar()
+    calendar.add("prodid", "-//Portfolio//Intro calls//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    return calendar
+
+
+def booking_ics(booking, profile):
+    """An invite with UTC times and a UID that stays the same for this booking, so updates replace it."""
+    calendar = _calendar("REQUEST")
+    event = _booking_event(booking, profile, "CONFIRMED")
     event.add("summary", f"Intro call with {profile.owner_name}")
     event.add("description", f"{booking.get_topic_display()}. To cancel: {cancel_url(booking)}")
-    event.add("status", "CONFIRMED")
     organizer = vCalAddress(f"mailto:{profile.contact_email}")
     organizer.params["cn"] = vText(profile.owner_name)
     event.add("organizer", organizer)
@@ -144,6 +175,22 @@ def booking_ics(booking, profile):
     attendee.params["cn"] = vText(single_line(booking.name, 100))
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     event.add("attendee", attendee)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def tentative_booking_ics(booking, profile):
+    """The visitor's own calendar entry, right after requesting: tentative until the owner confirms.
+
+    PUBLISH, not REQUEST: it is a copy for their calendar, not an invitation, and it carries none of
+    the visitor's details (nor the cancel link), as anyone holding the link could download it.
+    """
+    calendar = _calendar("PUBLISH")
+    event = _booking_event(booking, profile, "TENTATIVE")
+    owner = profile.owner_name if profile and profile.owner_name else "the site owner"
+    event.add("summary", f"Intro call with {owner} (requested)")
+    event.add("description", "Requested, not yet confirmed: the confirmation email brings the final invite.")
+    event.add("url", absolute(reverse("contact:booking_form")))
     calendar.add_component(event)
     return calendar.to_ical()
 
