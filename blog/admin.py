@@ -3,9 +3,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
-from markdownx.models import MarkdownxField
-from markdownx.widgets import AdminMarkdownxWidget
 
+from blog.editor import WritingEditorAdmin
 from blog.models import PREVIEW_MAX_AGE, Category, Post, Series
 from portfolio.cache import update_content
 
@@ -38,7 +37,7 @@ class SeriesAdmin(PostCountAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(WritingEditorAdmin):
     list_display = ["title", "status", "category", "published_at", "reading_time_display", "is_live"]
     list_filter = ["status", "category", "tags"]
     list_select_related = ["category"]
@@ -46,21 +45,16 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "series"]
-    readonly_fields = ["preview_link", "reading_time", "updated_at"]
+    readonly_fields = ["publishing_state", "preview_link", "reading_time", "updated_at"]
     actions = ["publish_now", "unpublish"]
-    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "tags", "summary"]}),
         ("Body", {"fields": ["body"]}),
-        ("Publishing", {"fields": ["status", "published_at", "preview_link", "updated_at"]}),
+        ("Publishing", {"fields": ["publishing_state", "status", "published_at", "preview_link", "updated_at"]}),
         ("Cover image", {"fields": ["cover_image", "cover_alt"], "classes": ["collapse"]}),
         ("Series", {"fields": ["series", "series_order"], "classes": ["collapse"]}),
         ("Reading time", {"fields": ["reading_time", "reading_time_override"], "classes": ["collapse"]}),
     ]
-
-    class Media:
-        js = ["js/admin-post.js"]
-        css = {"all": ["css/highlight.css", "css/admin.css"]}
 
     @admin.display(description="Reading time", ordering="reading_time")
     def reading_time_display(self, obj):

@@ -63,9 +63,10 @@ class ImageUploadForm(forms.Form):
         return upload
 
     def save(self):
-        """Store the image and return its URL."""
+        """Store the image and return its URL; `stored_size` is then its (width, height) as stored."""
         upload = self.cleaned_data["image"]
         upload.seek(0)
+        self.stored_size = self.size  # a GIF is kept as uploaded; _reencode records any resize
         data = upload.read() if self.format == "GIF" else self._reencode(upload)
         folder = timezone.now().strftime(settings.MARKDOWNX_MEDIA_PATH)
         name = default_storage.save(f"{folder}{uuid.uuid4().hex}.{FORMATS[self.format]}", ContentFile(data))
@@ -79,6 +80,7 @@ class ImageUploadForm(forms.Form):
                 image = image.resize((MAX_WIDTH, height), Image.Resampling.LANCZOS)
             if self.format == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            self.stored_size = image.size
             out = BytesIO()
             image.save(out, self.format, quality=QUALITY, optimize=True)
             return out.getvalue()
@@ -86,13 +88,22 @@ class ImageUploadForm(forms.Form):
 
 @method_decorator(staff_member_required, name="dispatch")
 class ImageUploadView(View):
-    """Answers markdownx's upload request: {"image_code": "![](url)"}, or {"image": [reason]} with a 400."""
+    """Answers markdownx's upload request: {"image_code": "![](url){width=… height=…}", "width", "height"},
+    or {"image": [reason]} with a 400.
+
+    The size goes into the Markdown (attr_list), so the page reserves the image's space before it loads;
+    the editor (static/js/admin-post.js) then asks for the alt text to put between the brackets.
+    """
 
     def post(self, request):
         form = ImageUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return JsonResponse(form.errors, status=400)
-        return JsonResponse({"image_code": f"![]({form.save()})"})
+        url = form.save()
+        width, height = form.stored_size
+        return JsonResponse(
+            {"image_code": f"![]({url}){{width={width} height={height}}}", "width": width, "height": height}
+        )
 
 
 @method_decorator(staff_member_required, name="dispatch")

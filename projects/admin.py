@@ -4,13 +4,14 @@ from markdownx.admin import MarkdownxModelAdmin
 from taggit.forms import TagWidget
 from taggit.managers import TaggableManager
 
+from blog.editor import WritingEditorAdmin
 from portfolio.cache import update_content
 from portfolio.models import WEB_URL_MESSAGE
 from projects.models import Project
 
 
 @admin.register(Project)
-class ProjectAdmin(MarkdownxModelAdmin):
+class ProjectAdmin(WritingEditorAdmin, MarkdownxModelAdmin):
     list_display = ["title", "tech_list", "status", "featured", "order", "updated_at"]
     list_display_links = ["title"]
     list_editable = ["featured", "order"]
@@ -20,18 +21,19 @@ class ProjectAdmin(MarkdownxModelAdmin):
     date_hierarchy = "started"
     filter_horizontal = ["related_posts"]
     formfield_overrides = {
-        **MarkdownxModelAdmin.formfield_overrides,
+        **WritingEditorAdmin.formfield_overrides,
         # Someone pasting "github.com/me/app" means https, not http; anything else gets the model's clear message.
         models.URLField: {"assume_scheme": "https", "error_messages": {"invalid": WEB_URL_MESSAGE}},
         # A full stack of names doesn't fit the default narrow box.
         TaggableManager: {"widget": TagWidget(attrs={"class": "vLargeTextField"})},
     }
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "tech", "status", "featured", "order"]}),
+        (None, {"fields": ["title", "slug", "summary", "tech", "publishing_state", "status", "featured", "order"]}),
         ("Case study", {"fields": ["body", "cover_image", "cover_alt"]}),
         ("Links", {"fields": ["repo_url", "demo_url", "related_posts"]}),
         ("Dates", {"fields": ["started", "ended"]}),
     ]
+    readonly_fields = ["publishing_state"]
     actions = ["publish_selected", "unpublish_selected"]
     view_on_site = True
 
