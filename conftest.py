@@ -95,3 +95,11 @@ def axe(page):
         ]
 
     return scan
+
+
+def save_screenshot(page, name, full_page=True):
+    """Like the `screenshot` fixture, for a page of another context (no JavaScript, a logged-in owner)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path

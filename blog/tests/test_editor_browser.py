@@ -19,7 +19,7 @@ from blog.models import (
     estimate_reading_time,
 )
 from blog.tests.factories import make_category, make_post
-from conftest import ARTIFACTS
+from conftest import save_screenshot
 from projects.tests.factories import make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,12 +50,6 @@ def owner_page(live_server, browser, settings, tmp_path):
     page.click("input[type=submit]")
     yield page
     context.close()
-
-
-def snap(page, name, full_page=True):
-    """The shared `screenshot` fixture shoots the default page; this one shoots the owner's."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def edit(page, live_server, post):
@@ -100,7 +94,7 @@ def test_the_editor_is_wide_with_the_preview_beside_it_following_the_scroll(live
     page.locator("#id_body").press("Control+Alt+p")
     expect(page.locator(".markdownx-preview")).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
-    snap(page, "admin-editor-1280")
+    save_screenshot(page, "admin-editor-1280")
     assert page.csp_problems == []
 
 
@@ -175,7 +169,7 @@ def test_every_uploaded_image_asks_for_alt_text_and_records_its_size(live_server
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Stored at 64 × 48 px.")
     dialog.get_by_label("Alt text").fill("A teal square [test]")
-    snap(page, "admin-editor-alt-text", full_page=False)
+    save_screenshot(page, "admin-editor-alt-text", full_page=False)
     dialog.get_by_role("button", name="Insert description").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#id_body")).to_have_value(

@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from conftest import AXE_SCRIPT, save_screenshot
 from contact.models import BookingRequest, BookingSettings
 from contact.seed import seed_contact
 from contact.slots import candidate_slots
@@ -48,8 +49,6 @@ def fill_details(page):
 
 def axe_all(page):
     """Every axe violation, whatever its impact (the shared fixture keeps only serious and critical)."""
-    from conftest import AXE_SCRIPT
-
     page.add_script_tag(path=str(AXE_SCRIPT))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
@@ -210,7 +209,7 @@ def test_the_visitor_adds_the_requested_call_to_their_calendar_as_tentative(live
     assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (first.start, first.end)
 
 
-def test_without_javascript_the_server_list_books_a_slot_in_the_chosen_zone(live_server, browser, site, screenshot):
+def test_without_javascript_the_server_list_books_a_slot_in_the_chosen_zone(live_server, browser, site):
     context = browser.new_context(java_script_enabled=False, timezone_id="Asia/Kolkata")
     page = context.new_page()
     page.goto(f"{live_server.url}/contact/book/")
@@ -226,7 +225,7 @@ def test_without_javascript_the_server_list_books_a_slot_in_the_chosen_zone(live
     label.click()
     fill_details(page)
     page.set_viewport_size({"width": 375, "height": 740})
-    screenshot("booking-no-js-375")
+    save_screenshot(page, "booking-no-js-375")
     page.get_by_role("button", name="Request this call").click()
     page.wait_for_url("**/contact/book/sent/?request=*")
     local = chosen.start.astimezone(KOLKATA)
@@ -238,3 +237,19 @@ def test_without_javascript_the_server_list_books_a_slot_in_the_chosen_zone(live
         page.get_by_role("link", name="Add to my calendar (tentative)").click()
     assert b"STATUS:TENTATIVE" in download_info.value.path().read_bytes()
     context.close()
+
+
+@pytest.mark.browser_context_args(timezone_id="Asia/Kolkata")
+def test_after_a_form_error_the_picker_still_shows_the_chosen_slot(live_server, page, site):
+    page.goto(f"{live_server.url}/contact/book/")
+    chosen = first_slots_of_first_day(site, KOLKATA)[1]
+    page.locator(".picker-slots label").nth(1).click()
+    page.get_by_role("button", name="Request this call").click()  # no name, email or topic yet
+    expect(page.get_by_role("alert").filter(has_text="things need fixing")).to_be_focused()
+    expect(page.get_by_label("Show times in")).to_have_value("Asia/Kolkata")
+    expect(page.locator(".picker-slots input:checked + label")).to_have_text(time_range(chosen, KOLKATA))
+    expect(page.locator("[data-summary-when]")).to_contain_text(time_range(chosen, KOLKATA))
+    fill_details(page)
+    page.get_by_role("button", name="Request this call").click()
+    page.wait_for_url("**/contact/book/sent/?request=*")
+    assert BookingRequest.objects.get().slot_start == chosen.start
