@@ -239,6 +239,9 @@ def test_project_case_studies_get_the_same_editor(live_server, owner_page):
     expect(page.locator("[data-autosave-status]")).to_contain_text("Autosaved")
     page.reload()
     expect(page.get_by_text("Unsaved changes found")).to_be_visible()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    save_screenshot(page, "admin-editor-project-375")
     constants = json.loads(page.locator("#id_body").get_attribute("data-reading-time"))
     assert constants == {
         "wordsPerMinute": 230,
@@ -246,3 +249,19 @@ def test_project_case_studies_get_the_same_editor(live_server, owner_page):
         "secondsPerCodeLine": 2,
         "secondsPerImage": 12,
     }
+
+
+def test_saving_one_post_clears_its_draft_but_keeps_another_posts(live_server, owner_page):
+    page = owner_page
+    first, second = make_post(body="First."), make_post(body="Second.")
+    edit(page, live_server, second)
+    page.locator("#id_body").press_sequentially("Unsaved work on the second post. ")
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Autosaved")
+    edit(page, live_server, first)
+    page.locator("#id_body").press_sequentially("More on the first. ")
+    page.get_by_role("button", name="Save", exact=True).click()  # back to the list, with a success message
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    drafts = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('writing-draft:'))")
+    assert drafts == [f"writing-draft:blog.post:/admin/blog/post/{second.pk}/change/"]
+    edit(page, live_server, second)
+    expect(page.get_by_text("Unsaved changes found")).to_be_visible()

@@ -192,13 +192,14 @@ def test_the_booking_page_has_no_axe_violations_in_either_theme(live_server, pag
 
 
 @pytest.mark.browser_context_args(timezone_id="Asia/Kolkata")
-def test_the_visitor_adds_the_requested_call_to_their_calendar_as_tentative(live_server, page, site):
+def test_the_visitor_adds_the_requested_call_to_their_calendar_as_tentative(live_server, page, site, screenshot):
     page.goto(f"{live_server.url}/contact/book/")
     page.locator(".picker-slots label").first.click()
     fill_details(page)
     page.get_by_role("button", name="Request this call").click()
     page.wait_for_url("**/contact/book/sent/?request=*")
     assert axe_all(page) == []
+    screenshot("booking-sent-1280")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Add to my calendar (tentative)").click()
     download = download_info.value

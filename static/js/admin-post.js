@@ -113,17 +113,21 @@
     }
   }
 
-  // After a successful save Django shows a success message; the drafts that were being saved are then safe.
+  // After a successful save Django shows a success message, on the page the form was sent from (Save and
+  // continue) or the one it redirected to (the list, or the new post's page): the draft sent is then safe.
+  // Only that draft: another tab's unsaved work stays.
   function clearSavedDrafts() {
     if (!document.querySelector(".messagelist .success")) return;
-    var prefix = DRAFT_PREFIX + modelKey() + ":";
-    for (var index = window.localStorage.length - 1; index >= 0; index--) {
-      var key = window.localStorage.key(index);
-      if (key && key.indexOf(prefix) === 0) {
-        var draft = readDraft(key);
-        if (draft && draft.submitted) window.localStorage.removeItem(key);
-      }
-    }
+    var paths = [window.location.pathname];
+    try {
+      var from = new URL(document.referrer);
+      if (from.origin === window.location.origin) paths.push(from.pathname);
+    } catch (error) { /* no referrer */ }
+    paths.forEach(function (path) {
+      var key = DRAFT_PREFIX + modelKey() + ":" + path;
+      var draft = readDraft(key);
+      if (draft && draft.submitted) window.localStorage.removeItem(key);
+    });
   }
 
   function savedFields(form) {
