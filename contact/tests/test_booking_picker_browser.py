@@ -54,7 +54,7 @@ def axe_all(page):
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
 
 
-@pytest.mark.browser_context_args(timezone_id="America/New_York")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="America/New_York")
 def test_the_picker_opens_in_the_browsers_zone_and_books_the_chosen_slot(live_server, page, site, screenshot):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/contact/book/")
@@ -93,7 +93,7 @@ def test_the_picker_opens_in_the_browsers_zone_and_books_the_chosen_slot(live_se
     assert (booking.slot_start, booking.visitor_timezone) == (chosen.start, "America/New_York")
 
 
-@pytest.mark.browser_context_args(timezone_id="Asia/Kolkata")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="Asia/Kolkata")
 def test_switching_the_zone_redraws_the_picker_in_place_and_keeps_the_chosen_slot(live_server, page, site):
     page.goto(f"{live_server.url}/contact/book/")
     first_day = first_slots_of_first_day(site, KOLKATA)
@@ -121,7 +121,7 @@ def test_switching_the_zone_redraws_the_picker_in_place_and_keeps_the_chosen_slo
     assert (booking.slot_start, booking.visitor_timezone) == (chosen.start, "Pacific/Auckland")
 
 
-@pytest.mark.browser_context_args(timezone_id="Asia/Kolkata")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="Asia/Kolkata")
 def test_the_month_view_marks_free_days_and_pages_through_months(live_server, page, site):
     BookingSettings.objects.filter(pk=1).update(horizon_days=70)  # always more than one month
     slots = candidate_slots(BookingSettings.load())
@@ -156,7 +156,7 @@ def test_arrow_keys_move_between_free_days(live_server, page, site):
     expect(page.locator("button.picker-day:focus")).to_have_attribute("data-day", free_days[0].isoformat())
 
 
-@pytest.mark.browser_context_args(timezone_id="Asia/Kolkata", viewport={"width": 375, "height": 740})
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="Asia/Kolkata", viewport={"width": 375, "height": 740})
 def test_on_a_phone_picking_a_time_brings_the_form_into_view(live_server, page, site, screenshot):
     page.emulate_media(reduced_motion="reduce")
     page.goto(f"{live_server.url}/contact/book/")
@@ -177,7 +177,7 @@ def test_on_a_phone_picking_a_time_brings_the_form_into_view(live_server, page, 
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.browser_context_args(timezone_id="America/New_York")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="America/New_York")
 def test_the_booking_page_has_no_axe_violations_in_either_theme(live_server, page, site, scheme, screenshot):
     page.emulate_media(color_scheme=scheme)
     page.goto(f"{live_server.url}/contact/book/")
@@ -191,7 +191,7 @@ def test_the_booking_page_has_no_axe_violations_in_either_theme(live_server, pag
         screenshot(f"booking-picker-{width}-{scheme}")
 
 
-@pytest.mark.browser_context_args(timezone_id="Asia/Kolkata")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="Asia/Kolkata")
 def test_the_visitor_adds_the_requested_call_to_their_calendar_as_tentative(live_server, page, site, screenshot):
     page.goto(f"{live_server.url}/contact/book/")
     page.locator(".picker-slots label").first.click()
@@ -240,7 +240,7 @@ def test_without_javascript_the_server_list_books_a_slot_in_the_chosen_zone(live
     context.close()
 
 
-@pytest.mark.browser_context_args(timezone_id="Asia/Kolkata")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="Asia/Kolkata")
 def test_after_a_form_error_the_picker_still_shows_the_chosen_slot(live_server, page, site):
     page.goto(f"{live_server.url}/contact/book/")
     chosen = first_slots_of_first_day(site, KOLKATA)[1]
@@ -254,3 +254,26 @@ def test_after_a_form_error_the_picker_still_shows_the_chosen_slot(live_server, 
     page.get_by_role("button", name="Request this call").click()
     page.wait_for_url("**/contact/book/sent/?request=*")
     assert BookingRequest.objects.get().slot_start == chosen.start
+
+
+@pytest.mark.browser_context_args(locale="en-US", timezone_id="America/New_York")
+def test_times_follow_the_visitors_clock_habit_and_their_choice_is_remembered(live_server, page, site):
+    page.goto(f"{live_server.url}/contact/book/")
+    first = first_slots_of_first_day(site, NEW_YORK)[0]
+    start, end = first.start.astimezone(NEW_YORK), first.end.astimezone(NEW_YORK)
+
+    def twelve_hour(moment):
+        return f"{moment.hour % 12 or 12}:{moment:%M} {'am' if moment.hour < 12 else 'pm'}"
+
+    # An American browser reads 12-hour times.
+    expect(page.get_by_role("button", name="12h clock")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".picker-slots label").first).to_have_text(f"{twelve_hour(start)}–{twelve_hour(end)}")
+    page.locator(".picker-slots label").first.click()
+    expect(page.locator("[data-summary-when]")).to_contain_text(twelve_hour(start))
+
+    page.get_by_role("button", name="24h clock").click()
+    expect(page.locator(".picker-slots label").first).to_have_text(time_range(first, NEW_YORK))
+    expect(page.locator("[data-summary-when]")).to_contain_text(time_range(first, NEW_YORK))
+    page.reload()
+    expect(page.get_by_role("button", name="24h clock")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".picker-slots label").first).to_have_text(time_range(first, NEW_YORK))

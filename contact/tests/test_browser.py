@@ -53,7 +53,7 @@ def test_errors_are_announced_next_to_each_field_and_in_a_summary(live_server, p
     assert not ContactMessage.objects.exists()
 
 
-@pytest.mark.browser_context_args(timezone_id="America/New_York")
+@pytest.mark.browser_context_args(locale="en-GB", timezone_id="America/New_York")
 def test_a_visitor_in_new_york_books_a_slot_shown_in_their_time(live_server, page, site, axe, screenshot):
     new_york = ZoneInfo("America/New_York")
     first = candidate_slots(BookingSettings.load())[0]

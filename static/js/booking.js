@@ -16,6 +16,7 @@
     "Europe/Kiev": "Europe/Kyiv",
     "America/Buenos_Aires": "America/Argentina/Buenos_Aires"
   };
+  var CLOCK_KEY = "booking-clock";
   var formatters = {};
 
   function formatter(zone, options) {
@@ -49,8 +50,19 @@
     return withYear ? label + " " + key.slice(0, 4) : label;
   }
 
-  function timeLabel(date, zone) {
-    return formatter(zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+  function timeLabel(date, zone, hour12) {
+    var options = hour12 ? { hour: "numeric", minute: "2-digit", hour12: true } : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    return formatter(zone, options).format(date);
+  }
+
+  // The visitor's own habit (9:00 am or 09:00) unless they picked one here before.
+  function prefersTwelveHours() {
+    try {
+      var saved = window.localStorage.getItem(CLOCK_KEY);
+      if (saved) return saved === "12h";
+    } catch (error) { /* storage disabled */ }
+    var cycle = new Intl.DateTimeFormat(undefined, { hour: "numeric" }).resolvedOptions().hourCycle;
+    return cycle === "h12" || cycle === "h11";
   }
 
   function zoneName(zone) {
@@ -86,7 +98,13 @@
     var known = {};
     Array.prototype.forEach.call(select.options, function (option) { known[option.value] = true; });
 
-    var state = { zone: select.value || "UTC", selected: checked ? checked.value : "", day: "", month: "" };
+    var state = {
+      zone: select.value || "UTC",
+      selected: checked ? checked.value : "",
+      day: "",
+      month: "",
+      hour12: prefersTwelveHours()
+    };
     // First visit: show the browser's own zone (a zone in the address is the visitor's explicit choice).
     if (!new URLSearchParams(window.location.search).has("tz")) {
       try {
@@ -122,11 +140,24 @@
     grid.setAttribute("aria-labelledby", "picker-month-title");
     month.append(head, grid);
     var times = element("fieldset", "picker-times");
+    var clock = element("div", "picker-clock");
+    clock.setAttribute("role", "group");
+    clock.setAttribute("aria-label", "Time format");
+    // Named "12h clock" and "24h clock": the visible text starts the accessible name, as it should.
+    var twelve = element("button", "", "12h");
+    twelve.type = "button";
+    twelve.append(element("span", "visually-hidden", " clock"));
+    var twentyFour = element("button", "", "24h");
+    twentyFour.type = "button";
+    twentyFour.append(element("span", "visually-hidden", " clock"));
+    clock.append(twelve, twentyFour);
     picker.append(month, times);
     fallback.replaceWith(picker);
     form.append(slotInput);
     summary.hidden = false;
+    // The zone applies as it changes, so its button gives way to the clock format, which sits with it.
     tzForm.querySelector("[data-tz-submit]").hidden = true;
+    tzForm.querySelector(".tz-row").append(clock);
 
     var byDay; // day key -> slots, in the current zone
     var months; // "2026-12" keys that have a free day, in order
@@ -206,6 +237,10 @@
       }
     }
 
+    function range(slot) {
+      return timeLabel(slot.start, state.zone, state.hour12) + "–" + timeLabel(slot.end, state.zone, state.hour12);
+    }
+
     function drawTimes() {
       times.textContent = "";
       var legend = element("legend", "picker-times-title", dayLabel(state.day));
@@ -220,7 +255,7 @@
         radio.checked = slot.value === state.selected;
         var label = element("label");
         label.htmlFor = radio.id;
-        var time = element("time", "", timeLabel(slot.start, state.zone) + "–" + timeLabel(slot.end, state.zone));
+        var time = element("time", "", range(slot));
         time.dateTime = slot.value;
         label.append(time);
         item.append(radio, label);
@@ -241,17 +276,30 @@
       summaryWhen.append(
         element("strong", "booking-summary-day", dayLabel(dayKey(slot.start, state.zone), true)),
         " ",
-        element("span", "booking-summary-time", timeLabel(slot.start, state.zone) + "–" + timeLabel(slot.end, state.zone) + " · " + minutes + " min"),
+        element("span", "booking-summary-time", range(slot) + " · " + minutes + " min"),
         " ",
         element("span", "booking-summary-zone", zoneName(state.zone) + " time")
       );
     }
 
     function draw() {
+      twelve.setAttribute("aria-pressed", String(state.hour12));
+      twentyFour.setAttribute("aria-pressed", String(!state.hour12));
       drawMonth();
       drawTimes();
       drawSummary();
     }
+
+    function useClock(hour12) {
+      state.hour12 = hour12;
+      try {
+        window.localStorage.setItem(CLOCK_KEY, hour12 ? "12h" : "24h");
+      } catch (error) { /* remembered for this page only */ }
+      draw();
+    }
+
+    twelve.addEventListener("click", function () { useClock(true); });
+    twentyFour.addEventListener("click", function () { useClock(false); });
 
     function showDay(key) {
       state.day = key;
