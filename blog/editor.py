@@ -7,7 +7,6 @@ its constants travel in a data attribute, so Python stays their one source of tr
 import json
 
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -42,19 +41,17 @@ class WritingEditorWidget(AdminMarkdownxWidget):
 
 def publishing_state(obj):
     """The status in words: "Draft", "Scheduled for …" or "Live since …" (admin-post.js keeps it live)."""
-    if obj is None or obj.pk is None or obj.status != "published":
-        return "Draft"
-    published_at = getattr(obj, "published_at", None)  # projects gain a publish time with the content core
-    if published_at is None:
-        return "Live"
-    when = date_format(localtime(published_at), "D j M Y, H:i T")
-    return f"Scheduled for {when}" if published_at > timezone.now() else f"Live since {when}"
+    state = "Draft" if obj is None or obj.pk is None else obj.publication_state
+    if state == "Draft":
+        return state
+    when = date_format(localtime(obj.published_at), "D j M Y, H:i T")
+    return f"Live since {when}" if state == "Live" else f"Scheduled for {when}"
 
 
-class WritingEditorAdmin(admin.ModelAdmin):
-    """The editor for posts and project case studies: a wide Markdown box with its preview beside it,
-    autosave in the browser, live word count and reading time, alt text on every upload, the status
-    in words, and Ctrl/Cmd+S to save. The behaviour is in static/js/admin-post.js."""
+class WritingEditorAdmin:
+    """A ModelAdmin mixin, the editor for posts and project case studies: a wide Markdown box with its
+    preview beside it, autosave in the browser, live word count and reading time, alt text on every
+    upload, the status in words, and Ctrl/Cmd+S to save. The behaviour is in static/js/admin-post.js."""
 
     formfield_overrides = {MarkdownxField: {"widget": WritingEditorWidget}}
 

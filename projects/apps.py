@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
+
+    def ready(self):
+        from portfolio.cache import register_content, register_schedule
+        from projects.models import Project
+
+        register_content(Project)
+        register_schedule(Project.objects.next_publish_at)
