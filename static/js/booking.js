@@ -65,6 +65,16 @@
     return cycle === "h12" || cycle === "h11";
   }
 
+  // The server knows every zone in its tz database; a browser's may lack a new one.
+  function browserKnows(zone) {
+    try {
+      formatter(zone, {});
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
   function zoneName(zone) {
     return zone.replace(/_/g, " ");
   }
@@ -113,6 +123,9 @@
         if (known[browserZone]) state.zone = browserZone;
       } catch (error) { /* keep the server's zone */ }
     }
+
+    // A zone this browser can't show: keep the server's list, in the zone the server rendered.
+    if (!browserKnows(state.zone)) return;
 
     // The chosen slot travels in one hidden field, so browsing other days never loses it.
     var slotInput = element("input");
@@ -384,11 +397,16 @@
       pointerChoice = false;
     });
 
-    select.addEventListener("change", function () { applyZone(select.value); });
-    tzForm.addEventListener("submit", function (event) {
-      event.preventDefault();
+    function changeZone(event) {
+      if (!browserKnows(select.value)) return; // the form goes to the server, which shows that zone
+      if (event.type === "submit") event.preventDefault();
       applyZone(select.value);
+    }
+    select.addEventListener("change", function (event) {
+      if (browserKnows(select.value)) changeZone(event);
+      else tzForm.submit();
     });
+    tzForm.addEventListener("submit", changeZone);
 
     applyZone(state.zone);
   }
