@@ -63,6 +63,8 @@ class WritingEditorAdmin:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "published_at" and field is not None:
             field.label = "Publish at"
+        if db_field.name == "summary" and field is not None:
+            field.widget.attrs["rows"] = 3  # a sentence or two: the Markdown below gets the room
         return field
 
     @admin.display(description="Visibility")

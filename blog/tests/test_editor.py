@@ -48,6 +48,7 @@ def test_the_post_form_shows_the_status_in_words_and_labels_publish_at(admin_cli
     page = admin_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
     assert "Scheduled for " in page and 'data-publishing-state data-time-zone="UTC"' in page
     assert ">Publish at:</label>" in page
+    assert 'name="summary" cols="40" rows="3"' in page
     assert "nav-sidebar" not in page  # the editor gets the page's width
     assert 'class="markdownx"' in page and "js/admin-post.js" in page and "css/admin.css" in page
 

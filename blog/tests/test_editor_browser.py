@@ -95,6 +95,9 @@ def test_the_editor_is_wide_with_the_preview_beside_it_following_the_scroll(live
     expect(page.locator(".markdownx-preview")).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
     save_screenshot(page, "admin-editor-1280")
+    page.emulate_media(color_scheme="dark")
+    page.locator(".writing-bar").scroll_into_view_if_needed()
+    save_screenshot(page, "admin-editor-1280-dark", full_page=False)
     assert page.csp_problems == []
 
 

@@ -205,10 +205,17 @@ def test_the_booking_page_has_no_axe_violations_in_either_theme(live_server, pag
     page.locator(".picker-slots label").last.click()
     page.locator("button.picker-day").first.hover()
     assert axe_all(page) == []
-    for width in (375, 1280):
+    for width in (320, 375, 768, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.evaluate("window.scrollTo(0, 0)")
-        screenshot(f"booking-picker-{width}-{scheme}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # Every day and time is a comfortable touch target.
+        sizes = page.locator("button.picker-day, .picker-slots label, .picker-nav, .picker-clock button").evaluate_all(
+            "nodes => nodes.map(n => Math.min(n.getBoundingClientRect().width, n.getBoundingClientRect().height))"
+        )
+        assert min(sizes) >= 24
+        if width in (375, 1280):
+            screenshot(f"booking-picker-{width}-{scheme}")
 
 
 @pytest.mark.browser_context_args(locale="en-GB", timezone_id="Asia/Kolkata")
