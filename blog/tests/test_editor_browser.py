@@ -173,7 +173,7 @@ def test_every_uploaded_image_asks_for_alt_text_and_records_its_size(live_server
     expect(dialog).to_contain_text("Stored at 64 × 48 px.")
     dialog.get_by_label("Alt text").fill("A teal square [test]")
     save_screenshot(page, "admin-editor-alt-text", full_page=False)
-    dialog.get_by_role("button", name="Insert description").click()
+    dialog.get_by_label("Alt text").press("Enter")
     expect(dialog).to_be_hidden()
     expect(page.locator("#id_body")).to_have_value(
         re.compile(r"!\[A teal square \\\[test\\\]\]\(/media/uploads/\S+\.png\)\{width=64 height=48\}$")
@@ -183,6 +183,7 @@ def test_every_uploaded_image_asks_for_alt_text_and_records_its_size(live_server
 
     # Skipping is allowed, but the bar keeps saying so.
     drop_image(page, name="second.png")
+    expect(dialog.get_by_label("Alt text")).to_be_focused()
     dialog.get_by_role("button", name="Leave it empty").click()
     expect(page.locator("#id_body")).to_have_value(re.compile(r"!\[\]\(/media/uploads/\S+\.png\)\{width=8 height=8\}$"))
     expect(page.locator("[data-missing-alt]")).to_have_text("1 image needs alt text")
@@ -268,3 +269,25 @@ def test_saving_one_post_clears_its_draft_but_keeps_another_posts(live_server, o
     assert drafts == [f"writing-draft:blog.post:/admin/blog/post/{second.pk}/change/"]
     edit(page, live_server, second)
     expect(page.get_by_text("Unsaved changes found")).to_be_visible()
+
+
+def test_several_images_dropped_at_once_are_described_one_after_another(live_server, owner_page):
+    page = owner_page
+    post = make_post(body="")
+    edit(page, live_server, post)
+    files = page.evaluate_handle(
+        "() => { const d = new DataTransfer(); for (const name of ['a.png', 'b.png']) {"
+        " const c = document.createElement('canvas'); c.width = 4; c.height = 4;"
+        " const bytes = Uint8Array.from(atob(c.toDataURL('image/png').split(',')[1]), ch => ch.charCodeAt(0));"
+        " d.items.add(new File([bytes], name, {type: 'image/png'})); } return d; }"
+    )
+    page.dispatch_event("#id_body", "drop", {"dataTransfer": files})
+    dialog = page.get_by_role("dialog", name="Describe this image")
+    for description in ("First picture", "Second picture"):
+        expect(dialog).to_be_visible()
+        dialog.get_by_label("Alt text").fill(description)
+        dialog.get_by_label("Alt text").press("Enter")
+    expect(page.locator("#id_body")).to_have_value(
+        re.compile(r"!\[First picture\].*!\[Second picture\]|!\[Second picture\].*!\[First picture\]", re.S)
+    )
+    expect(page.locator("[data-missing-alt]")).to_be_hidden()

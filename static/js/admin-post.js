@@ -258,10 +258,12 @@
     picture.alt = "";
     var label = element("label", "", "Alt text: what a reader who can’t see the image needs to know");
     label.htmlFor = "alt-dialog-text";
-    var input = element("textarea", "vLargeTextField");
+    // One line: Enter inserts it (the dialog's first button), Escape leaves it empty.
+    var input = element("input", "vTextField");
+    input.type = "text";
     input.id = "alt-dialog-text";
-    input.rows = 3;
     input.maxLength = 250;
+    input.autocomplete = "off";
     var size = element("p", "help");
     var actions = element("div", "alt-dialog-actions");
     var insert = element("button", "button default", "Insert description");
