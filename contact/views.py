@@ -115,14 +115,18 @@ class BookingFormView(FormView):
         context = super().get_context_data(**kwargs)
         form = context["form"]
         free = free_slots(self.candidates, self.taken)
+        days = group_by_day(free, self.zone)
+        selected = form["slot"].value() if form.is_bound else None
         return context | {
             "zone": self.zone,
             "zone_invalid": self.zone_invalid,
             "tz_form": TimezoneForm(initial={"tz": self.zone}),
-            "days": group_by_day(free, self.zone),
+            "days": days,
+            # Without JavaScript each day folds away; the first and the one holding the visitor's pick stay open.
+            "open_day": next((day for day, slots in days if any(slot.value == selected for slot, _ in slots)), None),
             # UTC instants for the picker (static/js/booking.js), which shows them in any zone without a reload.
             "slot_data": slot_data(free),
-            "selected_slot": form["slot"].value() if form.is_bound else None,
+            "selected_slot": selected,
         }
 
     def form_valid(self, form):

@@ -238,3 +238,13 @@ def test_the_contact_page_costs_a_fixed_number_of_queries(client, django_assert_
     make_profile()
     with django_assert_num_queries(2):
         client.get(reverse("contact:contact_form"))
+
+
+@pytest.mark.django_db
+def test_without_javascript_only_the_first_day_and_the_visitors_pick_are_unfolded(client, slots):
+    html = client.get(BOOK).content.decode()
+    assert html.count('<details class="slot-day-fold" open>') == 1
+    assert html.index('<details class="slot-day-fold" open>') == html.index('<details class="slot-day-fold"')
+    response = client.post(BOOK, booking_data(slots[-1].value, name=""))  # an error re-renders the form
+    assert response.context["open_day"] == response.context["days"][-1][0]
+    assert response.content.decode().count('<details class="slot-day-fold" open>') == 2

@@ -247,10 +247,18 @@ def test_without_javascript_the_server_list_books_a_slot_in_the_chosen_zone(live
     page.get_by_label("Show times in").select_option("Asia/Kolkata")
     page.get_by_role("button", name="Show times").click()
     expect(page.locator("main")).to_contain_text("Times in Asia/Kolkata")
-    chosen = site[1]
+    # Each day folds away but the first: the last day's times show once it is opened.
+    chosen = site[-1]
     label = page.locator(f"label[for='slot-{chosen.value.lower().replace(':', '')}']")
+    expect(label).to_be_hidden()
+    expect(page.locator(".slot-day-fold").first.locator(".slot-list label").first).to_be_visible()
+    page.locator(".slot-day-fold summary").last.click()
     expect(label).to_have_text(time_range(chosen, KOLKATA))
     label.click()
+    page.get_by_role("button", name="Request this call").click()  # no name yet
+    expect(page.get_by_role("alert")).to_contain_text("things need fixing")
+    expect(label).to_be_visible()  # the day holding the pick stays open
+    assert page.locator(f"#slot-{chosen.value.lower().replace(':', '')}").is_checked()
     fill_details(page)
     page.set_viewport_size({"width": 375, "height": 740})
     save_screenshot(page, "booking-no-js-375")
