@@ -141,7 +141,9 @@
     });
   }
 
-  function snapshot(form) {
+  // `only`: the keys the page started with, so widgets that add fields later (the admin's
+  // two-box selectors) can't make an untouched form look changed.
+  function snapshot(form, only) {
     var values = {};
     savedFields(form).forEach(function (field) {
       if (field.type === "checkbox" || field.type === "radio") {
@@ -155,11 +157,21 @@
         values[field.name] = field.value;
       }
     });
+    if (only) {
+      Object.keys(values).forEach(function (key) { if (!(key in only)) delete values[key]; });
+    }
     return values;
   }
 
   function sameValues(a, b) {
     return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  // Does the draft hold anything the page doesn't already show?
+  function changesIn(draft, current) {
+    return Object.keys(draft).some(function (key) {
+      return key in current && JSON.stringify(draft[key]) !== JSON.stringify(current[key]);
+    });
   }
 
   function restore(form, values) {
@@ -190,7 +202,7 @@
     function save(submitted) {
       window.clearTimeout(timer);
       timer = null;
-      var values = snapshot(form);
+      var values = snapshot(form, initial);
       if (sameValues(values, initial) && !submitted) {
         window.localStorage.removeItem(key);
         report("");
@@ -206,7 +218,7 @@
       timer = window.setTimeout(save, AUTOSAVE_DELAY);
     }
 
-    if (found && found.values && !sameValues(found.values, initial)) {
+    if (found && found.values && changesIn(found.values, initial)) {
       var banner = element("div", "writing-restore");
       banner.setAttribute("role", "alert");
       var when = new Date(found.savedAt);
