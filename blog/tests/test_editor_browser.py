@@ -14,7 +14,14 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from blog.models import (
+    FENCED_CODE,
+    IMAGE,
+    LINK_TARGET,
+    SECONDS_PER_CODE_BLOCK,
+    SECONDS_PER_CODE_LINE,
+    SECONDS_PER_IMAGE,
     WORD,
+    WORDS_PER_MINUTE,
     Post,
     estimate_reading_time,
 )
@@ -248,10 +255,10 @@ def test_project_case_studies_get_the_same_editor(live_server, owner_page):
     save_screenshot(page, "admin-editor-project-375")
     constants = json.loads(page.locator("#id_body").get_attribute("data-reading-time"))
     assert constants == {
-        "wordsPerMinute": 230,
-        "secondsPerCodeBlock": 20,
-        "secondsPerCodeLine": 2,
-        "secondsPerImage": 12,
+        "wordsPerMinute": WORDS_PER_MINUTE,
+        "secondsPerCodeBlock": SECONDS_PER_CODE_BLOCK,
+        "secondsPerCodeLine": SECONDS_PER_CODE_LINE,
+        "secondsPerImage": SECONDS_PER_IMAGE,
     }
 
 
@@ -291,3 +298,24 @@ def test_several_images_dropped_at_once_are_described_one_after_another(live_ser
         re.compile(r"!\[First picture\].*!\[Second picture\]|!\[Second picture\].*!\[First picture\]", re.S)
     )
     expect(page.locator("[data-missing-alt]")).to_be_hidden()
+
+
+PARITY_BODIES = [
+    "snake_case_names and don't or well-known — rock’n’roll, x2 and ²",
+    "分布式系统 很 有趣。 Emoji 🚀🚀 count as nothing; हिन्दी भाषा splits like Python's does.",
+    "~~~\nunclosed fence\n\nstill prose",
+    "~~~js\nconst a = 1;\n~~~\n\n```\n```\n\n" + "word " * 400,
+    '<img src="/a.png" alt="x"> and ![alt text](/b.png "title") and [link text](https://example.org/a_b)',
+]
+
+
+def test_the_live_counts_match_python_on_tricky_text(live_server, owner_page):
+    page = owner_page
+    edit(page, live_server, make_post(body="x"))
+    for body in PARITY_BODIES:
+        page.fill("#id_body", body)
+        prose = FENCED_CODE.sub(" ", body)
+        prose = LINK_TARGET.sub("]", IMAGE.sub(" ", prose))
+        words = len(WORD.findall(prose))
+        expect(page.locator("[data-word-count]")).to_have_text(f"{words:,} word{'s' * (words != 1)}")
+        expect(page.locator("[data-reading-estimate]")).to_have_text(f"{estimate_reading_time(body)} min read")
