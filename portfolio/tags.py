@@ -20,11 +20,21 @@ from django.db.models.signals import pre_save
 from taggit.managers import _TaggableManager
 from taggit.models import Tag
 
+from portfolio.markdown import CONTROL_CHARS
+
 # The shape of a tag slug (and of every slug in our URLs): word characters of any script and hyphens.
 # Anything else cannot name a tag, so it is answered without a query (Postgres rejects NUL bytes).
 TAG_SLUG = re.compile(r"[-\w]{1,100}")
 MAX_KEY_LENGTH = 100
+# Direction overrides would reverse the text around a chip, and hide what a name really says.
+BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _SPELLED_OUT = {"+": "plus", "#": "sharp", "&": "and"}
+
+
+def clean_name(name):
+    """A typed tag name without control characters (Postgres refuses NUL), a leading # or excess length."""
+    name = BIDI_OVERRIDES.sub("", CONTROL_CHARS.sub(" ", name))
+    return " ".join(name.split()).lstrip("#").strip()[:MAX_KEY_LENGTH]
 
 
 def tag_key(name):
@@ -48,7 +58,7 @@ def parse_tags(text):
     parts = text.split(",") if "," in text else re.split(r"\s+", text)
     names, keys = [], set()
     for part in parts:
-        name = part.strip().lstrip("#").strip()[:MAX_KEY_LENGTH]
+        name = clean_name(part)
         if name and tag_key(name) not in keys:
             names.append(name)
             keys.add(tag_key(name))
@@ -61,7 +71,7 @@ def tags_to_string(tags):
 
 def tag_for_name(name):
     """The tag for a typed name: an existing one with the same key, or a new one spelled as given (None if blank)."""
-    name = name.strip().lstrip("#").strip()[:MAX_KEY_LENGTH]
+    name = clean_name(name)
     if not name:
         return None
     tag, _ = Tag.objects.get_or_create(slug=tag_key(name), defaults={"name": _free_name(name)})

@@ -7,7 +7,9 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from portfolio.cache import register_content, register_schedule
-        from projects.models import Project
+        from portfolio.panels import register_panel
+        from projects.models import Project, build_log_panel
 
         register_content(Project)
         register_schedule(Project.objects.next_publish_at)
+        register_panel("post_footer", build_log_panel)

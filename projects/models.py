@@ -113,3 +113,9 @@ class Project(Publishable):
             published.filter(before).order_by("-order", "-id").first(),
             published.filter(after).order_by("order", "id").first(),
         )
+
+
+def build_log_panel(post):
+    """Under a post: "Part of the build log of …", for the published projects that list it."""
+    projects = list(Project.objects.published().filter(related_posts=post).only("title", "slug"))
+    return ("projects/includes/build_log_note.html", {"projects": projects}) if projects else None

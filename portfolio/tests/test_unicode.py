@@ -200,3 +200,15 @@ def test_the_migration_merges_existing_twin_tags_and_keeps_each_items_place(clie
     assert list(project.tech.all()) == [merged]
     assert TaggedItem.objects.filter(tag=merged).count() == 2
     assert client.get("/tags/distributedsystems/").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "!!!", "x" * 300, "  #  spaced   out  ", "\u202eevil"])
+def test_no_tag_name_can_break_a_page(client, name):
+    from blog.tests.factories import make_post
+
+    post = make_post("Odd tags", tags=[name])
+    tag = post.tags.get()
+    assert "\x00" not in tag.name and "\u202e" not in tag.name and len(tag.name) <= 100 and tag.slug
+    assert client.get(post.get_absolute_url()).status_code == 200
+    assert client.get(reverse("tag_detail", kwargs={"slug": tag.slug})).status_code == 200
+    assert client.get("/").status_code == 200
