@@ -11,7 +11,6 @@ from blog import models
 from blog.editor import publishing_state
 from blog.models import Post
 from blog.tests.factories import make_post
-from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +33,6 @@ def test_the_status_follows_the_sites_time_zone(settings):
     assert publishing_state(post).endswith(f"{local:%H:%M} IST")
 
 
-def test_a_project_without_a_publish_time_is_draft_or_live():
-    assert publishing_state(make_project(status="draft")) == "Draft"
-    project = make_project()
-    if not hasattr(project, "published_at"):  # until the content core gives projects a publish time
-        assert publishing_state(project) == "Live"
-    else:
-        assert publishing_state(project).startswith("Live since")
-
-
 def test_the_post_form_shows_the_status_in_words_and_labels_publish_at(admin_client):
     post = make_post(published_at=timezone.now() + timedelta(days=2))
     page = admin_client.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
@@ -53,9 +43,8 @@ def test_the_post_form_shows_the_status_in_words_and_labels_publish_at(admin_cli
     assert 'class="markdownx"' in page and "js/admin-post.js" in page and "css/admin.css" in page
 
 
-@pytest.mark.parametrize("url", ["admin:blog_post_add", "admin:projects_project_add"])
-def test_posts_and_case_studies_carry_the_reading_time_constants_from_python(admin_client, url):
-    page = admin_client.get(reverse(url)).content.decode()
+def test_posts_carry_the_reading_time_constants_from_python(admin_client):
+    page = admin_client.get(reverse("admin:blog_post_add")).content.decode()
     start = page.index('data-reading-time="') + len('data-reading-time="')
     constants = json.loads(page[start : page.index('"', start)].replace("&quot;", '"'))
     assert constants == {

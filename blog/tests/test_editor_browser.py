@@ -3,12 +3,10 @@ autosave and restore, live counts, alt text on uploads, the status in words, sho
 
 import base64
 import io
-import json
 import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
@@ -17,46 +15,20 @@ from blog.models import (
     FENCED_CODE,
     IMAGE,
     LINK_TARGET,
-    SECONDS_PER_CODE_BLOCK,
-    SECONDS_PER_CODE_LINE,
-    SECONDS_PER_IMAGE,
     WORD,
-    WORDS_PER_MINUTE,
     Post,
     estimate_reading_time,
 )
 from blog.tests.factories import make_category, make_post
 from conftest import save_screenshot
-from projects.tests.factories import make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-test-password"
 PROSE = " ".join(["Agents retry, time out and resume, so every step must be safe to repeat."] * 40)
 CODE = "\n".join(f"step_{n} = run(step_{n - 1})" for n in range(1, 31))
 BODY = (
     f"{PROSE}\n\n```python\n{CODE}\n```\n\n![A queue](/media/q.png) and [a link](https://example.org/x-y-z).\n\n{PROSE}"
 )
-
-
-@pytest.fixture
-def owner_page(live_server, browser, settings, tmp_path):
-    """A logged-in owner's page, in a context without bypass_csp: the policy the owner's browser enforces."""
-    settings.MEDIA_ROOT = tmp_path
-    User.objects.create_superuser("owner", "owner@example.com", PASSWORD)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.csp_problems = []
-    page.on(
-        "console",
-        lambda message: page.csp_problems.append(message.text) if "Content Security Policy" in message.text else None,
-    )
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    yield page
-    context.close()
 
 
 def edit(page, live_server, post):
@@ -75,8 +47,8 @@ def drop_image(page, name="real.png", size=(8, 8)):
     page.dispatch_event("#id_body", "drop", {"dataTransfer": files})
 
 
-def test_the_editor_is_wide_with_the_preview_beside_it_following_the_scroll(live_server, owner_page):
-    page = owner_page
+def test_the_editor_is_wide_with_the_preview_beside_it_following_the_scroll(live_server, editor_page):
+    page = editor_page
     post = make_post(body=BODY)
     edit(page, live_server, post)
     expect(page.locator("#nav-sidebar")).to_have_count(0)  # the page's width goes to the writing
@@ -108,8 +80,8 @@ def test_the_editor_is_wide_with_the_preview_beside_it_following_the_scroll(live
     assert page.csp_problems == []
 
 
-def test_word_count_and_reading_time_follow_the_servers_formula(live_server, owner_page):
-    page = owner_page
+def test_word_count_and_reading_time_follow_the_servers_formula(live_server, editor_page):
+    page = editor_page
     post = make_post(body="Short.")
     edit(page, live_server, post)
     expect(page.locator("[data-word-count]")).to_have_text("1 word")
@@ -122,8 +94,8 @@ def test_word_count_and_reading_time_follow_the_servers_formula(live_server, own
     assert estimate_reading_time(BODY) == 6  # prose, code and the image all count: not a trivial 1
 
 
-def test_changes_are_autosaved_and_offered_back_after_the_tab_is_closed(live_server, owner_page):
-    page = owner_page
+def test_changes_are_autosaved_and_offered_back_after_the_tab_is_closed(live_server, editor_page):
+    page = editor_page
     post = make_post(title="Original title", body="Original body.")
     edit(page, live_server, post)
     page.fill("#id_title", "A better title")
@@ -155,8 +127,8 @@ def test_changes_are_autosaved_and_offered_back_after_the_tab_is_closed(live_ser
     expect(page.get_by_text("Unsaved changes found")).to_have_count(0)
 
 
-def test_a_discarded_draft_is_not_offered_again(live_server, owner_page):
-    page = owner_page
+def test_a_discarded_draft_is_not_offered_again(live_server, editor_page):
+    page = editor_page
     post = make_post(body="Kept.")
     edit(page, live_server, post)
     page.locator("#id_body").press_sequentially(" Thrown away.")
@@ -169,8 +141,8 @@ def test_a_discarded_draft_is_not_offered_again(live_server, owner_page):
     expect(page.get_by_text("Unsaved changes found")).to_have_count(0)
 
 
-def test_every_uploaded_image_asks_for_alt_text_and_records_its_size(live_server, owner_page):
-    page = owner_page
+def test_every_uploaded_image_asks_for_alt_text_and_records_its_size(live_server, editor_page):
+    page = editor_page
     post = make_post(body="Before.\n\n")
     edit(page, live_server, post)
     page.locator("#id_body").evaluate("box => { box.selectionStart = box.selectionEnd = box.value.length; }")
@@ -197,8 +169,8 @@ def test_every_uploaded_image_asks_for_alt_text_and_records_its_size(live_server
     assert page.csp_problems == []
 
 
-def test_the_status_is_shown_in_words_as_the_publish_at_time_changes(live_server, owner_page):
-    page = owner_page
+def test_the_status_is_shown_in_words_as_the_publish_at_time_changes(live_server, editor_page):
+    page = editor_page
     post = make_post(status=Post.Status.DRAFT, published_at=None)
     edit(page, live_server, post)
     state = page.locator("[data-writing-state]")
@@ -217,8 +189,8 @@ def test_the_status_is_shown_in_words_as_the_publish_at_time_changes(live_server
     expect(state).to_have_text("Draft")
 
 
-def test_a_new_post_is_saved_as_a_draft_and_its_preview_link_copied(live_server, owner_page):
-    page = owner_page
+def test_a_new_post_is_saved_as_a_draft_and_its_preview_link_copied(live_server, editor_page):
+    page = editor_page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     category = make_category("Systems")
     page.goto(f"{live_server.url}/admin/blog/post/add/")
@@ -240,30 +212,8 @@ def test_a_new_post_is_saved_as_a_draft_and_its_preview_link_copied(live_server,
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('writing-draft:'))") == []
 
 
-def test_project_case_studies_get_the_same_editor(live_server, owner_page):
-    page = owner_page
-    project = make_project(body="A case study.")
-    page.goto(f"{live_server.url}/admin/projects/project/{project.pk}/change/")
-    expect(page.locator(".writing-bar")).to_be_visible()
-    expect(page.locator("[data-word-count]")).to_have_text("3 words")
-    page.locator("#id_body").press_sequentially(" More.")
-    expect(page.locator("[data-autosave-status]")).to_contain_text("Autosaved")
-    page.reload()
-    expect(page.get_by_text("Unsaved changes found")).to_be_visible()
-    page.set_viewport_size({"width": 375, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    save_screenshot(page, "admin-editor-project-375")
-    constants = json.loads(page.locator("#id_body").get_attribute("data-reading-time"))
-    assert constants == {
-        "wordsPerMinute": WORDS_PER_MINUTE,
-        "secondsPerCodeBlock": SECONDS_PER_CODE_BLOCK,
-        "secondsPerCodeLine": SECONDS_PER_CODE_LINE,
-        "secondsPerImage": SECONDS_PER_IMAGE,
-    }
-
-
-def test_saving_one_post_clears_its_draft_but_keeps_another_posts(live_server, owner_page):
-    page = owner_page
+def test_saving_one_post_clears_its_draft_but_keeps_another_posts(live_server, editor_page):
+    page = editor_page
     first, second = make_post(body="First."), make_post(body="Second.")
     edit(page, live_server, second)
     page.locator("#id_body").press_sequentially("Unsaved work on the second post. ")
@@ -278,8 +228,8 @@ def test_saving_one_post_clears_its_draft_but_keeps_another_posts(live_server, o
     expect(page.get_by_text("Unsaved changes found")).to_be_visible()
 
 
-def test_several_images_dropped_at_once_are_described_one_after_another(live_server, owner_page):
-    page = owner_page
+def test_several_images_dropped_at_once_are_described_one_after_another(live_server, editor_page):
+    page = editor_page
     post = make_post(body="")
     edit(page, live_server, post)
     files = page.evaluate_handle(
@@ -309,8 +259,8 @@ PARITY_BODIES = [
 ]
 
 
-def test_the_live_counts_match_python_on_tricky_text(live_server, owner_page):
-    page = owner_page
+def test_the_live_counts_match_python_on_tricky_text(live_server, editor_page):
+    page = editor_page
     edit(page, live_server, make_post(body="x"))
     for body in PARITY_BODIES:
         page.fill("#id_body", body)
