@@ -331,3 +331,15 @@ def test_a_zone_the_browser_cannot_show_falls_back_to_the_servers_list(live_serv
     expect(page.locator("[data-picker]")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Times in Asia/Tokyo")
     expect(page.locator(".slot-list label").first).to_have_text(time_range(site[0], ZoneInfo("Asia/Tokyo")))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_fallback_list_has_no_axe_violations_in_either_theme(live_server, page, site, scheme):
+    # The page as a browser without JavaScript sees it (axe itself needs JavaScript, so only the picker is blocked).
+    page.route("**/js/booking.js", lambda route: route.abort())
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{live_server.url}/contact/book/")
+    expect(page.locator(".slot-day-fold").first).to_be_visible()
+    expect(page.locator("[data-picker]")).to_have_count(0)
+    page.locator(".slot-day-fold summary").nth(1).click()
+    assert axe_all(page) == []
