@@ -140,7 +140,7 @@ def booking_from_calendar_token(token):
     return BookingRequest.objects.live().filter(pk=data.get("booking")).first()
 
 
-def _booking_event(booking, profile, status):
+def _booking_event(booking, status):
     # The same UID for the tentative and the confirmed event, so the invite replaces the visitor's own entry.
     event = Event()
     event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
@@ -162,7 +162,7 @@ def _calendar(method):
 def booking_ics(booking, profile):
     """An invite with UTC times and a UID that stays the same for this booking, so updates replace it."""
     calendar = _calendar("REQUEST")
-    event = _booking_event(booking, profile, "CONFIRMED")
+    event = _booking_event(booking, "CONFIRMED")
     event.add("summary", f"Intro call with {profile.owner_name}")
     event.add("description", f"{booking.get_topic_display()}. To cancel: {cancel_url(booking)}")
     organizer = vCalAddress(f"mailto:{profile.contact_email}")
@@ -183,7 +183,7 @@ def tentative_booking_ics(booking, profile):
     the visitor's details (nor the cancel link), as anyone holding the link could download it.
     """
     calendar = _calendar("PUBLISH")
-    event = _booking_event(booking, profile, "TENTATIVE")
+    event = _booking_event(booking, "TENTATIVE")
     owner = profile.owner_name if profile and profile.owner_name else "the site owner"
     event.add("summary", f"Intro call with {owner} (requested)")
     event.add("description", "Requested, not yet confirmed: the confirmation email brings the final invite.")
