@@ -110,6 +110,10 @@ def test_changes_are_autosaved_and_offered_back_after_the_tab_is_closed(live_ser
     banner = page.get_by_role("alert").filter(has_text="Unsaved changes found")
     expect(banner).to_be_visible()
     expect(page.locator("#id_body")).to_have_value("Original body.")
+    # Typing before answering doesn't overwrite what was kept.
+    page.fill("#id_summary", "Typed while the prompt was up.")
+    page.wait_for_timeout(1200)  # longer than the autosave delay: nothing may be written meanwhile
+    assert "A better title" in page.evaluate("JSON.stringify(localStorage)")
     banner.get_by_role("button", name="Restore them").click()
     expect(banner).to_have_count(0)
     expect(page.locator("#id_title")).to_have_value("A better title")

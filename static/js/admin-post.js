@@ -181,7 +181,8 @@
       if (field.type === "checkbox") field.checked = Boolean(values[key]);
       else if (field.type === "radio") field.checked = values[field.name] === field.value;
       else if (field.multiple) {
-        Array.prototype.forEach.call(field.options, function (o) { o.selected = values[key].indexOf(o.value) !== -1; });
+        var chosen = Array.isArray(values[key]) ? values[key] : [];
+        Array.prototype.forEach.call(field.options, function (o) { o.selected = chosen.indexOf(o.value) !== -1; });
       } else if (field.tagName === "SELECT") {
         // An autocomplete select only holds its current option; a value it lacks is left alone.
         if (Array.prototype.some.call(field.options, function (o) { return o.value === values[key]; })) field.value = values[key];
@@ -213,7 +214,11 @@
       }
     }
 
+    // Until the owner answers the restore prompt, the kept draft is not overwritten by new typing.
+    var awaitingAnswer = false;
+
     function schedule() {
+      if (awaitingAnswer) return;
       window.clearTimeout(timer);
       timer = window.setTimeout(save, AUTOSAVE_DELAY);
     }
@@ -234,9 +239,11 @@
       actions.append(restoreButton, " ", discardButton);
       banner.append(text, actions);
       form.insertBefore(banner, form.firstElementChild.nextSibling);
+      awaitingAnswer = true;
       restoreButton.addEventListener("click", function () {
         restore(form, found.values);
         banner.remove();
+        awaitingAnswer = false;
         save();
         var editor = form.querySelector("[data-writing-editor]");
         if (editor) editor.focus();
@@ -244,7 +251,8 @@
       discardButton.addEventListener("click", function () {
         window.localStorage.removeItem(key);
         banner.remove();
-        report("");
+        awaitingAnswer = false;
+        save(); // whatever was typed meanwhile is the draft now
       });
     } else if (found) {
       window.localStorage.removeItem(key); // what the server has is what was kept: nothing to offer
