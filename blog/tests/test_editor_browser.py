@@ -110,6 +110,7 @@ def test_changes_are_autosaved_and_offered_back_after_the_tab_is_closed(live_ser
     banner = page.get_by_role("alert").filter(has_text="Unsaved changes found")
     expect(banner).to_be_visible()
     expect(page.locator("#id_body")).to_have_value("Original body.")
+    save_screenshot(page, "admin-editor-restore-prompt", full_page=False)
     # Typing before answering doesn't overwrite what was kept.
     page.fill("#id_summary", "Typed while the prompt was up.")
     page.wait_for_timeout(1200)  # longer than the autosave delay: nothing may be written meanwhile
@@ -209,6 +210,7 @@ def test_a_new_post_is_saved_as_a_draft_and_its_preview_link_copied(live_server,
     page.get_by_role("button", name="Save draft and copy preview link").click()
     note = page.get_by_role("status").filter(has_text="preview link is copied")
     expect(note).to_be_visible()
+    save_screenshot(page, "admin-editor-preview-link-copied", full_page=False)
     post = Post.objects.get()
     assert post.status == Post.Status.DRAFT and post.title == "A new idea"
     copied = page.evaluate("navigator.clipboard.readText()")
