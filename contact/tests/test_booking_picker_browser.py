@@ -145,8 +145,15 @@ def test_the_month_view_marks_free_days_and_pages_through_months(live_server, pa
     expect(page.locator("button.picker-day")).to_have_text([str(day) for day in in_month])
     expect(page.get_by_role("button", name="Previous month")).to_be_disabled()
 
-    page.get_by_role("button", name="Next month").click()
+    # The arrow keys cross into the next month too.
+    page.locator("button.picker-day").last.focus()
+    page.keyboard.press("ArrowRight")
     following = (first.replace(day=1) + timedelta(days=32)).date()
+    next_free = min(d for d in free_days if (d.year, d.month) == (following.year, following.month))
+    expect(page.locator(".picker-month-title")).to_have_text(f"{following:%B %Y}")
+    expect(page.locator("button.picker-day:focus")).to_have_attribute("data-day", next_free.isoformat())
+    page.get_by_role("button", name="Previous month").click()
+    page.get_by_role("button", name="Next month").click()
     expect(page.locator(".picker-month-title")).to_have_text(f"{following:%B %Y}")
     page.locator("button.picker-day").first.click()
     day = min(d for d in free_days if (d.year, d.month) == (following.year, following.month))
