@@ -126,6 +126,57 @@ def acknowledgement_email(obj, profile):
     return _email(subject, template, context, [obj.email], reply_to=[profile.contact_email])
 
 
+CALENDAR_SALT = "contact.booking.calendar"
+CALENDAR_MAX_AGE = timedelta(days=30)
+
+
+def calendar_token(booking):
+    """For the thank-you page's "Add to my calendar" link. Its own salt, so it can never cancel a call."""
+    return signing.dumps({"booking": booking.pk}, salt=CALENDAR_SALT)
+
+
+def booking_from_calendar_token(token):
+    """The live booking a calendar link points at, or None for a forged, expired or no longer live one."""
+    try:
+        data = signing.loads(token, salt=CALENDAR_SALT, max_age=CALENDAR_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    return BookingRequest.objects.live().filter(pk=data.get("booking")).first()
+
+
+def booking_uid(booking):
+    """One UID per booking, for the tentative entry, the invite and its cancellation alike."""
+    return f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
+
+
+def tentative_booking_ics(booking, profile):
+    """The visitor's own calendar entry, right after requesting: tentative until the owner confirms.
+
+    PUBLISH, not REQUEST: it is a copy for their calendar, not an invitation, and it carries none of
+    the visitor's details (nor the cancel link), as anyone holding the link could download it. The
+    invite later has the same UID, so it replaces this entry.
+    """
+    calendar = Calendar()
+    calendar.add("prodid", "-//Portfolio//Intro calls//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", booking_uid(booking))
+    event.add("sequence", 0)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", booking.slot_start)
+    event.add("dtend", booking.slot_end)
+    owner = profile.owner_name if profile and profile.owner_name else "the site owner"
+    event.add("summary", f"Intro call with {owner} (requested)")
+    event.add("description", "Requested, not yet confirmed: the confirmation email brings the final invite.")
+    event.add("status", "TENTATIVE")
+    event.add("url", absolute_url(reverse("contact:booking_form")))
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
 def booking_ics(booking, profile, method="REQUEST"):
     """An invite (or, with method CANCEL, its withdrawal) in UTC, under a UID that stays the same for this
     booking, so a calendar replaces or removes the event it already has."""
@@ -135,7 +186,7 @@ def booking_ics(booking, profile, method="REQUEST"):
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
-    event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
+    event.add("uid", booking_uid(booking))
     event.add("sequence", 1 if cancelling else 0)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", booking.slot_start)

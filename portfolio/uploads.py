@@ -157,10 +157,11 @@ class ImageUploadForm(forms.Form):
 
 @method_decorator(staff_member_required, name="dispatch")
 class ImageUploadView(View):
-    """Answers markdownx's upload request: {"image_code": "![](url){width=… height=…}"}, or {"image": [reason]}.
+    """Answers markdownx's upload request: {"image_code": "![](url){width=… height=…}", "width", "height"},
+    or {"image": [reason]} with a 400.
 
-    The size goes into the Markdown (attr_list syntax), so the page reserves the image's space before
-    it loads and nothing below it shifts.
+    The size goes into the Markdown (attr_list), so the page reserves the image's space before it loads;
+    the editor (static/js/admin-post.js) then asks for the alt text to put between the brackets.
     """
 
     def post(self, request):
@@ -168,7 +169,9 @@ class ImageUploadView(View):
         if not form.is_valid():
             return JsonResponse(form.errors, status=400)
         url, width, height = form.save()
-        return JsonResponse({"image_code": f'![]({url}){{width="{width}" height="{height}"}}'})
+        return JsonResponse(
+            {"image_code": f"![]({url}){{width={width} height={height}}}", "width": width, "height": height}
+        )
 
 
 @method_decorator(staff_member_required, name="dispatch")
