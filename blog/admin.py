@@ -45,7 +45,7 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["category", "series"]
+    autocomplete_fields = ["category", "series", "citation"]
     readonly_fields = ["preview_link", "reading_time", "updated_at"]
     actions = ["publish_now", "unpublish"]
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
@@ -55,6 +55,7 @@ class PostAdmin(admin.ModelAdmin):
         ("Publishing", {"fields": ["status", "published_at", "preview_link", "updated_at"]}),
         ("Cover image", {"fields": ["cover_image", "cover_alt"], "classes": ["collapse"]}),
         ("Series", {"fields": ["series", "series_order"], "classes": ["collapse"]}),
+        ("Paper discussed", {"fields": ["citation"], "classes": ["collapse"]}),
         ("Reading time", {"fields": ["reading_time", "reading_time_override"], "classes": ["collapse"]}),
     ]
 

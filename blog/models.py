@@ -97,7 +97,11 @@ class PostQuerySet(models.QuerySet):
 
     def for_lists(self):
         """What every post listing shows, in a fixed number of queries."""
-        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc", "search_text")
+        return (
+            self.select_related("category", "series")
+            .prefetch_related("tags")
+            .defer("body", "body_html", "toc", "search_text")
+        )
 
 
 class Post(models.Model):
@@ -151,6 +155,14 @@ class Post(models.Model):
         help_text="Optional: the series this post is part of.",
     )
     series_order = models.PositiveSmallIntegerField(default=0, help_text="This post's place in its series (1, 2, 3…).")
+    citation = models.ForeignKey(
+        "portfolio.Publication",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="citing_posts",
+        help_text="Optional: the paper this post discusses. The post then shows how to cite it, with BibTeX.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -232,7 +244,7 @@ class Post(models.Model):
     def from_preview_token(cls, token):
         """The post a preview token names. Raises signing.SignatureExpired or signing.BadSignature."""
         pk = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
-        return cls.objects.select_related("category", "series").get(pk=pk)
+        return cls.objects.select_related("category", "series", "citation").get(pk=pk)
 
     def _redirect_from(self, old_path):
         """Readers and search engines following the old address get a 301 to the new one."""

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from portfolio.cache import update_content
-from portfolio.models import FocusArea, SiteProfile, SocialLink
+from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 
 admin.site.site_header = "Portfolio admin"
 admin.site.site_title = "Portfolio admin"
@@ -19,7 +20,8 @@ admin.site.unregister(Site)
 class SiteProfileAdmin(admin.ModelAdmin):
     list_display = ["owner_name", "headline", "contact_email", "updated_at"]
     fieldsets = [
-        ("Who you are", {"fields": ["owner_name", "avatar", "avatar_alt"]}),
+        ("Who you are", {"fields": ["owner_name", "short_bio", "avatar", "avatar_alt", "location", "time_zone"]}),
+        ("About page", {"fields": ["about", "experience", "cv_url"]}),
         ("Home page", {"fields": ["headline", "intro", "tagline", "connect_text"]}),
         ("Contact", {"fields": ["contact_email", "acknowledge_visitors"]}),
         ("Search engines and link previews", {"fields": ["meta_description"]}),
@@ -69,3 +71,25 @@ class SocialLinkAdmin(OrderedVisibleAdmin):
     list_display = ["label", "kind", "url", "order", "is_visible"]
     list_filter = ["kind", "is_visible"]
     search_fields = ["label", "url"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["title", "venue", "year", "doi", "citing_post_count"]
+    list_filter = ["year"]
+    search_fields = ["title", "authors", "venue", "doi"]
+    fieldsets = [
+        (None, {"fields": ["title", "authors", "venue", "year", "volume", "issue", "pages"]}),
+        ("Where to read it", {"fields": ["doi", "url", "pdf"]}),
+        ("Citing it", {"fields": ["bibtex", "order"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citing_posts_count=Count("citing_posts"))
+
+    @admin.display(description="Posts citing it", ordering="citing_posts_count")
+    def citing_post_count(self, obj):
+        return obj.citing_posts_count
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -11,7 +12,7 @@ from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
 from portfolio.cache import cache_public_page
-from portfolio.models import FocusArea
+from portfolio.models import FocusArea, Publication
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -27,6 +28,14 @@ def home(request):
         "recent_posts": Post.objects.published().for_lists()[:RECENT_POSTS],
     }
     return render(request, "portfolio/home.html", context)
+
+
+@cache_public_page
+def about(request):
+    """The owner's longer story, experience, CV link and publications."""
+    live_posts = Post.objects.published().only("title", "slug", "citation_id")
+    publications = Publication.objects.prefetch_related(Prefetch("citing_posts", live_posts, to_attr="live_posts"))
+    return render(request, "portfolio/about.html", {"publications": publications})
 
 
 @cache_public_page
@@ -60,6 +69,15 @@ def search(request):
         context["posts"] = search_posts(query)
         context["projects"] = search_projects(query)
     return render(request, "portfolio/search.html", context)
+
+
+def page_not_found(request, exception):
+    """The 404 page offers a search box and the latest posts, so a dead link still leads somewhere."""
+    try:
+        recent_posts = list(Post.objects.published().for_lists()[:RECENT_POSTS])
+    except DatabaseError:
+        recent_posts = []  # the page must still render when the database is what's missing
+    return render(request, "404.html", {"recent_posts": recent_posts}, status=404)
 
 
 @never_cache

@@ -221,5 +221,5 @@ def test_the_footer_and_the_blog_page_link_to_the_rss_feed(client):
     home = client.get("/").content.decode()
     blog = client.get("/blog/").content.decode()
 
-    assert '<p class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
+    assert '<li class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
     assert blog.count('<a class="feed-link" href="/feeds/rss/"') == 2

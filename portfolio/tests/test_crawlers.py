@@ -37,6 +37,7 @@ def test_sitemap_lists_public_pages_posts_categories_and_projects_on_the_site_ur
 
     assert set(entries) == {
         f"{SITE_URL}/",
+        f"{SITE_URL}/about/",
         f"{SITE_URL}/blog/",
         f"{SITE_URL}{post.get_absolute_url()}",
         f"{SITE_URL}/blog/category/systems/",
