@@ -125,7 +125,8 @@ def test_no_page_scrolls_sideways_with_hostile_content(live_server, page, hostil
     page.set_viewport_size({"width": width, "height": 800})
     too_wide = {}
     for name, path in hostile_site.items():
-        page.goto(live_server.url + path)
+        response = page.goto(live_server.url + path)
+        assert response.status == (404 if name == "404" else 200), name
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             too_wide[name] = scroll_width
@@ -139,7 +140,7 @@ PAGES = ["home", "blog", "post", "projects", "project", "about", "contact", "boo
 @pytest.mark.parametrize("name", PAGES)
 def test_every_main_page_has_zero_axe_violations_of_any_impact(live_server, page, site, axe_all, name, theme):
     page.emulate_media(color_scheme=theme)
-    page.goto(live_server.url + site[name])
+    assert page.goto(live_server.url + site[name]).status == 200
     expect(page.locator("html")).to_have_attribute("data-theme", theme)
     assert axe_all() == []
 
