@@ -8,12 +8,21 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portfolio.cache import forget_local_state
+
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client", "django_user_model"}
 AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Playwright's sync API runs an event loop in the test thread; the live server's ORM calls are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Real hashing costs a quarter of a second per password; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +34,11 @@ def _fresh_cache(request):
         return
     for alias in caches:
         caches[alias].clear()
+    forget_local_state()
     yield
     for alias in caches:
         caches[alias].clear()
+    forget_local_state()
 
 
 @pytest.fixture

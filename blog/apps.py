@@ -6,7 +6,8 @@ class BlogConfig(AppConfig):
     name = "blog"
 
     def ready(self):
-        from blog.models import next_scheduled_publish
-        from portfolio.cache import register_schedule
+        from blog.models import Category, Post, Series
+        from portfolio.cache import register_content, register_schedule
 
-        register_schedule(next_scheduled_publish)
+        register_content(Category, Series, Post)
+        register_schedule(Post.objects.next_publish_at)

@@ -7,9 +7,9 @@ from blog.tests.factories import make_category, make_many_posts, make_series
 
 pytestmark = pytest.mark.django_db
 
-# Every page pays: the profile and social links (context processor), and the next scheduled publish time
-# (once per content version); then its own queries. Counted with an in-memory cache, so the database
-# cache's own queries don't blur the view's.
+# Every page pays: the content version, the profile and social links (context processor); then its own
+# queries. (The first miss after a write also asks when the next scheduled post and project go live.)
+# Counted with an in-memory cache, so the database cache's own queries don't blur the view's.
 # The post page also asks which projects list it in their build log; the tag page lists projects, and the
 # home page shows featured projects with their tech tags.
 QUERY_BUDGET = {"list": 6, "detail": 10, "tag": 9, "category": 7, "archive": 4, "home": 8}
@@ -50,7 +50,6 @@ def test_pages_cost_the_same_queries_with_300_posts_as_with_3(
     assert many == few
 
 
-def test_the_archive_is_one_query_for_all_its_posts(client, django_assert_max_num_queries):
+def test_the_archive_is_one_query_for_all_its_posts(client, count_queries):
     make_many_posts(300, category=make_category(), tags=["Systems"])
-    with django_assert_max_num_queries(QUERY_BUDGET["archive"]):
-        client.get("/blog/archive/")
+    assert count_queries("/blog/archive/") <= QUERY_BUDGET["archive"]

@@ -5,7 +5,6 @@ from django.urls import reverse_lazy
 from blog.models import Post
 from blog.seed import seed_blog
 from contact.seed import seed_contact
-from portfolio.cache import bump_content_version
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.seed import SEED_FILE, load_seed
 from projects.seed import seed_projects
@@ -86,6 +85,5 @@ class Command(BaseCommand):
             | seed_contact(content)
             | seed_publications(content)
         )
-        bump_content_version()  # bulk_create sends no save signals
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded from {seed_file}: added {summary}."))
