@@ -1,12 +1,14 @@
 import json
 
 from django import template
-from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 
 from portfolio.models import SiteProfile, SocialLink
 
 register = template.Library()
+
+# The characters that could end a <script> block or start markup, as JSON's own \u escapes.
+SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -16,7 +18,7 @@ def json_ld(data):
     "<", ">" and "&" become \\u escapes, so no value (a title such as "</script><script>…") can
     end the script block early; JSON parsers read the escapes back as the same characters.
     """
-    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_json_script_escapes))
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(SCRIPT_SAFE))
 
 
 @register.inclusion_tag("admin/portfolio/setup_checklist.html")

@@ -239,6 +239,15 @@ def test_a_post_citing_a_paper_shows_the_reference_bibtex_and_scholarly_article_
     assert issue["isPartOf"]["isPartOf"] == {"@type": "Periodical", "name": publication.venue}
 
 
+def test_editing_a_publication_refreshes_the_cached_about_page(client):
+    make_profile()
+    publication = make_publication("First title")
+    assert "First title" in client.get(reverse("about")).content.decode()
+    publication.title = "Corrected title"
+    publication.save()
+    assert "Corrected title" in client.get(reverse("about")).content.decode()
+
+
 def test_a_post_without_a_citation_has_no_citation_box_or_json_ld(client):
     make_profile()
     page = client.get(make_post().get_absolute_url()).content.decode()
