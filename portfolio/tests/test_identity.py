@@ -228,6 +228,7 @@ def test_a_post_citing_a_paper_shows_the_reference_bibtex_and_scholarly_article_
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "ScholarlyArticle"
     assert data["name"] == publication.title
+    assert data["headline"] == publication.title  # Google's limit for a headline is 110 characters
     assert [author["name"] for author in data["author"]] == ["Ada Lovelace", "Charles Babbage"]
     assert {author["@type"] for author in data["author"]} == {"Person"}
     assert data["datePublished"] == "2026"
