@@ -106,7 +106,7 @@ def test_json_feed_has_the_keys_json_feed_1_1_requires(client):
     assert feed["title"]
     assert feed["home_page_url"] == f"{SITE_URL}/blog/"
     assert feed["feed_url"] == f"{SITE_URL}/feeds/json/"
-    assert feed["authors"] == [{"name": "Ada Example", "url": f"{SITE_URL}/"}]
+    assert feed["authors"] == [{"name": "Ada Example", "url": f"{SITE_URL}/about/"}]
     (item,) = feed["items"]
     assert item["id"] == item["url"] == f"{SITE_URL}{post.get_absolute_url()}"
     assert item["title"] == "Tyche"
@@ -223,3 +223,11 @@ def test_the_footer_and_the_blog_page_link_to_the_rss_feed(client):
 
     assert '<li class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
     assert blog.count('<a class="feed-link" href="/feeds/rss/"') == 2
+
+
+def test_feeds_credit_no_author_while_the_name_is_the_seeds_placeholder(client):
+    make_profile(owner_name="Portfolio")
+    make_post("Live")
+    atom = ET.fromstring(client.get("/feeds/atom/").content)
+    assert atom.find(f"{ATOM}entry/{ATOM}author") is None
+    assert "authors" not in client.get("/feeds/json/").json()
