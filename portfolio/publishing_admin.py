@@ -1,7 +1,7 @@
 """The admin's side of the publishing core: links to the real site, the status in words, and bulk actions."""
 
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -56,7 +56,13 @@ class PublishableAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     @admin.action(description="Publish now")
     def publish_now(self, request, queryset):
         now = timezone.now()
-        count = queryset.exclude(_state_q(LIVE, now)).update(status=Publishable.Status.PUBLISHED, published_at=now)
+        # Scheduled and never-dated items go live now; one that was live before keeps its original date.
+        dated_now = Case(
+            When(Q(published_at__isnull=True) | Q(published_at__gt=now), then=Value(now)), default=F("published_at")
+        )
+        count = queryset.exclude(_state_q(LIVE, now)).update(
+            status=Publishable.Status.PUBLISHED, published_at=dated_now
+        )
         self._report(request, count, "Published %(count)d %(name)s.", "Published %(count)d %(names)s.")
 
     @admin.action(description="Unpublish (back to draft)")

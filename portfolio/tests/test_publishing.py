@@ -187,3 +187,13 @@ def test_publish_now_brings_a_scheduled_post_forward(owner):
     owner.post(reverse("admin:blog_post_changelist"), {"action": "publish_now", "_selected_action": [later.pk]})
     later.refresh_from_db()
     assert later.is_live
+
+
+def test_unpublishing_and_publishing_again_keeps_the_original_date(owner):
+    post = make_post("Old favourite")
+    original = post.published_at
+    url = reverse("admin:blog_post_changelist")
+    owner.post(url, {"action": "unpublish", "_selected_action": [post.pk]})
+    owner.post(url, {"action": "publish_now", "_selected_action": [post.pk]})
+    post.refresh_from_db()
+    assert post.is_live and post.published_at == original
