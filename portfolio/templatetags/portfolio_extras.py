@@ -32,20 +32,17 @@ def setup_checklist():
     if profile is not None and profile.is_set_up:
         return {"steps": []}
     links = [link for link in SocialLink.objects.filter(is_visible=True) if link.is_external]
-    has = lambda check: profile is not None and check(profile)  # noqa: E731
-    return {
-        "profile": profile,
-        "steps": [
-            (has(lambda p: p.has_real_name), "Enter your name: the header, page titles and post bylines show it."),
-            (
-                has(lambda p: p.has_real_contact_email),
-                "Enter the email address where contact messages and call requests should go.",
-            ),
-            (has(lambda p: bool(p.avatar)), "Upload a portrait, with a description for screen readers."),
-            (has(lambda p: bool(p.short_bio)), "Write a short bio for the About page."),
-            (
-                bool(links) and not any(link.is_placeholder for link in links),
-                "Point the Find me links at your own profiles; links to a platform's home page stay hidden.",
-            ),
-        ],
-    }
+    steps = [
+        (bool(profile and profile.has_real_name), "Enter your name: the header, page titles and post bylines show it."),
+        (
+            bool(profile and profile.has_real_contact_email),
+            "Enter the email address where contact messages and call requests should go.",
+        ),
+        (bool(profile and profile.avatar), "Upload a portrait, with a description for screen readers."),
+        (bool(profile and profile.short_bio), "Write a short bio for the About page."),
+        (
+            bool(links) and not any(link.is_placeholder for link in links),
+            "Point the Find me links at your own profiles; links to a platform's home page stay hidden.",
+        ),
+    ]
+    return {"profile": profile, "steps": steps}

@@ -14,7 +14,7 @@ from PIL import Image
 
 from blog.models import Post
 from blog.tests.factories import make_post, make_series
-from portfolio.models import Publication, SiteProfile
+from portfolio.models import Publication, SiteProfile, SocialLink
 from portfolio.tests.factories import make_profile, make_publication, make_social_link
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,19 @@ def test_the_checklist_disappears_once_the_owner_has_a_name_and_a_contact_email(
     assert checklist_shown(admin_client)  # the placeholder email still stands
     SiteProfile.objects.update(contact_email="ada@lovelace.dev")
     assert not checklist_shown(admin_client)
+
+
+def test_the_checklist_marks_the_steps_already_done(admin_client):
+    call_command("seed_demo", verbosity=0)
+    SiteProfile.objects.update(owner_name="Ada Lovelace", short_bio="Builds things.")
+    SocialLink.objects.filter(url="https://github.com/").update(url="https://github.com/ada")
+    assert "To do:</span> Point the Find me links" in admin_client.get(reverse("admin:index")).content.decode()
+    SocialLink.objects.filter(url__in=["https://www.linkedin.com/", "https://notebooklm.google.com/"]).delete()
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Done:</span> Enter your name" in page
+    assert "Done:</span> Write a short bio" in page
+    assert "Done:</span> Point the Find me links" in page
+    assert "To do:</span> Upload a portrait" in page
 
 
 def test_a_real_name_with_the_placeholder_email_still_needs_setting_up():
