@@ -289,17 +289,19 @@ def test_the_json_ld_script_carries_the_csp_nonce(client):
 # Bylines --------------------------------------------------------------------------------------
 
 
-def test_posts_carry_a_byline_with_the_owners_name_and_portrait(client):
-    make_profile(owner_name="Ada Lovelace", avatar=png_upload(), avatar_alt="Ada")
+def test_posts_carry_a_byline_and_an_author_card_with_the_owners_name_portrait_and_bio(client):
+    make_profile(owner_name="Ada Lovelace", short_bio="I write about engines.", avatar=png_upload(), avatar_alt="Ada")
     page = client.get(make_post().get_absolute_url()).content.decode()
     assert 'By <a href="/about/" rel="author">Ada Lovelace</a>' in page
     assert 'class="byline-portrait"' in page
+    assert 'Written by <a href="/about/">Ada Lovelace</a>' in page
+    assert "I write about engines." in page
 
 
-def test_no_byline_while_the_name_is_the_placeholder(client):
+def test_no_byline_or_author_card_while_the_name_is_the_placeholder(client):
     make_profile(owner_name="Portfolio")
     page = client.get(make_post().get_absolute_url()).content.decode()
-    assert 'rel="author"' not in page
+    assert 'rel="author"' not in page and "Written by" not in page
 
 
 # The seed --------------------------------------------------------------------------------------
