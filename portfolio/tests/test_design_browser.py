@@ -6,6 +6,7 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.template.loader import render_to_string
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
@@ -212,3 +213,17 @@ def test_project_cards_in_a_row_have_equal_heights(live_server, page, site):
     page.goto(live_server.url + "/projects/")
     heights = {round(card.bounding_box()["height"]) for card in page.locator(".project-card").all()}
     assert len(heights) == 1
+
+
+def test_the_static_500_page_has_the_sites_look_and_navigation(live_server, page, screenshot):
+    # Served as Django serves it when a view fails: the template alone, with no context and no database.
+    html = render_to_string("500.html")
+    page.route(f"{live_server.url}/boom/", lambda route: route.fulfill(status=500, body=html, content_type="text/html"))
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 700})
+        page.goto(f"{live_server.url}/boom/")
+        expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
+            ["Projects", "Writing", "About", "Contact"]
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(f"design-500-{width}")
