@@ -354,3 +354,46 @@ def test_the_500_page_renders_without_any_context_and_has_navigation():
     for href in ["/", "/projects/", "/blog/", "/about/", "/contact/"]:
         assert f'href="{href}"' in page
     assert 'aria-label="Main"' in page
+
+
+def test_the_publication_and_profile_admin_pages_open_and_save(admin_client):
+    call_command("seed_demo", verbosity=0)
+    publication = Publication.objects.get()
+    for url in [
+        reverse("admin:portfolio_publication_changelist"),
+        reverse("admin:portfolio_publication_add"),
+        reverse("admin:portfolio_publication_change", args=[publication.pk]),
+        reverse("admin:portfolio_siteprofile_change", args=[1]),
+        reverse("admin:blog_post_change", args=[publication.citing_posts.get().pk]),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+    response = admin_client.post(
+        reverse("admin:portfolio_publication_change", args=[publication.pk]),
+        {"title": publication.title, "venue": publication.venue, "year": 2026, "doi": "not a doi", "order": 0},
+    )
+    assert response.status_code == 200  # the form comes back with the error, nothing saved
+    assert "A DOI looks like" in response.content.decode()
+
+
+def test_the_profile_admin_refuses_a_portrait_without_alt_text_and_keeps_one_with_it(admin_client):
+    call_command("seed_demo", verbosity=0)
+    url = reverse("admin:portfolio_siteprofile_change", args=[1])
+    profile = SiteProfile.load()
+    data = {
+        "owner_name": "Ada Lovelace",
+        "headline": profile.headline,
+        "intro": profile.intro,
+        "contact_email": "ada@lovelace.dev",
+        "meta_description": profile.meta_description,
+        "time_zone": "Europe/London",
+    }
+    response = admin_client.post(url, data | {"avatar": png_upload(), "avatar_alt": ""})
+    assert response.status_code == 200
+    assert "Describe the portrait" in response.content.decode()
+    assert not SiteProfile.load().avatar
+
+    response = admin_client.post(url, data | {"avatar": png_upload(), "avatar_alt": "Ada at her desk"})
+    assert response.status_code == 302
+    profile = SiteProfile.load()
+    assert profile.avatar_alt == "Ada at her desk" and profile.portrait_url.endswith(".webp")
+    assert profile.is_set_up
