@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
@@ -13,7 +14,7 @@ from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
 from portfolio.cache import PAGED, cache_public_page
 from portfolio.links import absolute_url
-from portfolio.models import FocusArea, Publication
+from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -36,7 +37,27 @@ def about(request):
     """The owner's longer story, experience, CV link and publications."""
     live_posts = Post.objects.published().only("title", "slug", "citation_id")
     publications = Publication.objects.prefetch_related(Prefetch("citing_posts", live_posts, to_attr="live_posts"))
-    return render(request, "portfolio/about.html", {"publications": publications})
+    return render(request, "portfolio/about.html", {"publications": publications, "person": _person()})
+
+
+def _person():
+    """schema.org ProfilePage data for /about/: who the owner is, for search engines. None until they've said."""
+    profile = SiteProfile.load()
+    if profile is None or not profile.has_real_name:
+        return None
+    person = {"@type": "Person", "name": profile.owner_name, "url": absolute_url(reverse("about"))}
+    if profile.short_bio:
+        person["description"] = profile.short_bio
+    if profile.portrait_url:
+        person["image"] = absolute_url(profile.portrait_url)
+    if profile.location:
+        person["homeLocation"] = {"@type": "Place", "name": profile.location}
+    # The owner's own profiles elsewhere; a platform's home page says nothing about them.
+    links = SocialLink.objects.filter(is_visible=True)
+    same_as = [link.url for link in links if link.is_external and not link.is_placeholder]
+    if same_as:
+        person["sameAs"] = same_as
+    return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
 
 
 @cache_public_page(params=PAGED)

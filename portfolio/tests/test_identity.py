@@ -176,6 +176,25 @@ def test_the_about_page_shows_the_bio_story_experience_cv_and_portrait(client):
     assert 'alt="Ada at her desk"' in page
 
 
+def test_the_about_page_describes_the_owner_as_a_schema_org_person(client):
+    make_profile(owner_name="Ada Lovelace", short_bio="I write about engines.", location="London")
+    make_social_link("GitHub", "https://github.com/ada")
+    make_social_link("LinkedIn", "https://www.linkedin.com/")
+    [raw] = JSON_LD.findall(client.get(reverse("about")).content.decode())
+    data = json.loads(raw)
+    assert data["@type"] == "ProfilePage"
+    person = data["mainEntity"]
+    assert person["@type"] == "Person" and person["name"] == "Ada Lovelace"
+    assert person["description"] == "I write about engines."
+    assert person["homeLocation"] == {"@type": "Place", "name": "London"}
+    assert person["sameAs"] == ["https://github.com/ada"]  # not the platform's home page
+
+
+def test_no_person_data_while_the_name_is_the_placeholder(client):
+    make_profile(owner_name="Portfolio")
+    assert "application/ld+json" not in client.get(reverse("about")).content.decode()
+
+
 def test_the_about_markdown_is_rendered_when_the_profile_is_saved():
     profile = make_profile(about="# Hello")
     assert profile.about_html.startswith("<h2")  # the page's h1 is the name, so "#" becomes h2
