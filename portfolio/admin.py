@@ -5,6 +5,7 @@ from django.contrib.sites.models import Site
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
+from markdownx.widgets import AdminMarkdownxWidget
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
@@ -31,6 +32,15 @@ class SiteProfileAdmin(ViewOnSiteMixin, admin.ModelAdmin):
         ("Contact", {"fields": ["contact_email", "acknowledge_visitors"]}),
         ("Search engines and link previews", {"fields": ["meta_description"]}),
     ]
+
+    class Media:
+        css = {"all": ["css/highlight.css", "css/admin.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The About page's Markdown gets the posts' editor, with its live preview.
+        if db_field.name in ("about", "experience"):
+            kwargs["widget"] = AdminMarkdownxWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # One profile: it can be edited, never duplicated or deleted.
     def has_add_permission(self, request):

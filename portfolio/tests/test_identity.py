@@ -386,6 +386,8 @@ def test_the_publication_and_profile_admin_pages_open_and_save(admin_client):
         reverse("admin:blog_post_change", args=[publication.citing_posts.get().pk]),
     ]:
         assert admin_client.get(url).status_code == 200, url
+    profile_form = admin_client.get(reverse("admin:portfolio_siteprofile_change", args=[1])).content.decode()
+    assert profile_form.count('<div class="markdownx">') == 2  # About and Experience get the live-preview editor
     response = admin_client.post(
         reverse("admin:portfolio_publication_change", args=[publication.pk]),
         {"title": publication.title, "venue": publication.venue, "year": 2026, "doi": "not a doi", "order": 0},
