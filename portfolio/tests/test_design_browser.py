@@ -108,7 +108,7 @@ def hostile_site(site):
         demo_url="https://example.com/",
     )
     FocusArea.objects.create(title=LONG_WORD[:80], description=f"{LONG_WORD} {CJK}", order=9)
-    SiteProfile.objects.update(location=f"{LONG_WORD} {CJK}")
+    SiteProfile.objects.update(owner_name=LONG_WORD, location=f"{LONG_WORD} {CJK}", short_bio=f"{LONG_WORD} {CJK}")
     return site | {
         "post": long_word_post.get_absolute_url(),
         "long title post": Post.objects.get(title=LONG_TITLE).get_absolute_url(),
@@ -122,7 +122,7 @@ def hostile_site(site):
 
 
 @pytest.mark.parametrize("width", [320, 375, 768, 1280])
-def test_no_page_scrolls_sideways_with_hostile_content(live_server, page, hostile_site, width):
+def test_no_page_scrolls_sideways_with_hostile_content(live_server, page, hostile_site, screenshot, width):
     page.set_viewport_size({"width": width, "height": 800})
     too_wide = {}
     for name, path in hostile_site.items():
@@ -131,6 +131,8 @@ def test_no_page_scrolls_sideways_with_hostile_content(live_server, page, hostil
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             too_wide[name] = scroll_width
+        if width == 320:
+            screenshot(f"hostile-{name.replace(' ', '-')}-320")
     assert too_wide == {}
 
 
