@@ -18,6 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from contact.about import resolve_about
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.slots import format_when
+from contact.text import has_control_characters, without_bidi_controls
 from portfolio.links import absolute_url
 from portfolio.models import SiteProfile
 
@@ -30,7 +31,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
 def single_line(value, limit=80):
     """Whatever a visitor typed, as one short line that is safe in an email header."""
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    text = " ".join(_CONTROL.sub(" ", without_bidi_controls(str(value))).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -51,6 +52,11 @@ def booking_from_cancel_token(token):
 
 def cancel_url(booking):
     return absolute_url(reverse("contact:booking_cancel", args=[cancel_token(booking)]))
+
+
+def visitor_reply_to(obj):
+    # The forms refuse such addresses; a row from elsewhere (the admin, an import) still can't reach a header.
+    return None if has_control_characters(obj.email) else [obj.email]
 
 
 def _email(subject, template, context, to, reply_to=None):
@@ -103,7 +109,7 @@ def owner_email(obj, profile):
     else:
         subject = f"[Contact] {context['topic']} from {context['name']}"
         template = "message_owner"
-    return _email(subject, template, context, [profile.contact_email], reply_to=[obj.email])
+    return _email(subject, template, context, [profile.contact_email], reply_to=visitor_reply_to(obj))
 
 
 # The acknowledgement goes to whatever address the visitor typed, so it carries only our own words:
@@ -168,7 +174,9 @@ def status_email(booking):
         raise ValueError(f"A {booking.status} booking has no status email.")
     if booking.cancelled_by == BookingRequest.CancelledBy.VISITOR:
         subject = f"[Intro call] Cancelled: {context['when_owner']} with {context['name']}"
-        return _email(subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=[booking.email])
+        return _email(
+            subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=visitor_reply_to(booking)
+        )
     email = _email(f"Intro call cancelled: {context['when_visitor']}", "booking_cancelled", context, **to_visitor)
     if booking.decided_at is not None:  # it was confirmed, so the visitor's calendar holds the invite
         email.attach("intro-call.ics", booking_ics(booking, profile, "CANCEL"), "text/calendar; method=CANCEL")

@@ -28,6 +28,19 @@ def enqueue_notification(kind, pk):
     transaction.on_commit(lambda: notify_owner.enqueue(kind, pk), robust=True)
 
 
+def screen(form, request, scope):
+    """Count this submission against the sender's limit: returns (why it is over the limit, whether to store it).
+
+    Over the limit, submissions are still kept (as spam, for the owner to review) up to a cap; past
+    the cap only the counter records them, so a flood can't fill the inbox table.
+    """
+    count = ratelimit.count_submission(scope, request)
+    keep = ratelimit.worth_storing(count)
+    if keep:
+        form.check_single_use()
+    return ratelimit.over_limit_reason(count), keep
+
+
 def store(form, request, kind, spam_reason=""):
     """Save a submission, flagging spam rather than dropping it; only real ones are emailed."""
     obj = form.save(commit=False)
@@ -57,13 +70,13 @@ class ContactFormView(FormView):
         return context
 
     def form_valid(self, form):
-        # Over the limit, the message is still kept (as spam, for the owner to review), never lost.
-        limited = ratelimit.over_limit("message", self.request)
-        with transaction.atomic():
-            store(form, self.request, "message", spam_reason=limited)
+        limited, keep = screen(form, self.request, "message")
+        if keep:
+            with transaction.atomic():
+                store(form, self.request, "message", spam_reason=limited)
         if limited:
             return rate_limited(self.request)
-        if form.too_fast:
+        if form.send_again:
             form.ask_to_send_again()
             return self.form_invalid(form)
         return redirect("contact:sent")
@@ -116,7 +129,9 @@ class BookingFormView(FormView):
         }
 
     def form_valid(self, form):
-        limited = ratelimit.over_limit("booking", self.request)
+        limited, keep = screen(form, self.request, "booking")
+        if not keep:
+            return rate_limited(self.request)
         slot = form.cleaned_data["slot"]
         form.instance.slot_start, form.instance.slot_end = slot.start, slot.end
         form.instance.visitor_timezone = self.zone
@@ -127,11 +142,12 @@ class BookingFormView(FormView):
         except IntegrityError:
             # Another visitor's request for this slot committed first; the constraint picked the winner.
             self.load_slots()
+            form.renew_token()
             form.add_error("slot", SLOT_TAKEN)
             return self.form_invalid(form)
         if limited:
             return rate_limited(self.request)
-        if form.too_fast:
+        if form.send_again:
             form.ask_to_send_again()
             return self.form_invalid(form)
         if booking.status != BookingRequest.Status.SPAM:

@@ -131,6 +131,17 @@ else:
     }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
+# What `manage.py backup` leaves out: rows rebuilt by migrate, and transient state (sessions, rate-limit
+# counters, the task queue, the page-cache version). Everything else, and every media file, goes in the archive.
+BACKUP_EXCLUDE = [
+    "contenttypes",
+    "auth.permission",
+    "sessions",
+    "django_tasks_database",
+    "contact.ratecounter",
+    "portfolio.contentversion",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -189,6 +200,10 @@ CONTACT_MIN_FILL_SECONDS = float(os.environ.get("CONTACT_MIN_FILL_SECONDS", "3")
 CONTACT_RATE_LIMIT = int(os.environ.get("CONTACT_RATE_LIMIT", "5"))
 CONTACT_RATE_WINDOW_SECONDS = int(os.environ.get("CONTACT_RATE_WINDOW_SECONDS", "3600"))
 CONTACT_TRUST_X_FORWARDED_FOR = env_bool("CONTACT_TRUST_X_FORWARDED_FOR", False)
+# Past the limit, this many more submissions per address and window are kept as spam for review;
+# beyond that they are only counted. A form's signed start time admits one submission within its lifetime.
+CONTACT_RATE_SPAM_CAP = int(os.environ.get("CONTACT_RATE_SPAM_CAP", "20"))
+CONTACT_FORM_MAX_AGE_SECONDS = int(os.environ.get("CONTACT_FORM_MAX_AGE_SECONDS", "86400"))
 
 # Content-Security-Policy: only this site's own files; scripts are external files,
 # so pages served from the page cache never depend on a stale nonce.

@@ -87,17 +87,24 @@ def test_a_taken_slot_is_refused_with_the_remaining_slots_shown(client, slots):
 
 @pytest.mark.django_db
 def test_losing_the_race_at_the_database_shows_that_the_slot_was_just_taken(client, slots, monkeypatch):
+    count_submission = views.ratelimit.count_submission
+
     def rival_commits_first(scope, request):
         # Called after the form's "is it free?" check and before our insert: a rival's request lands now.
         make_booking(slot_start=slots[0].start)
-        return ""
+        monkeypatch.setattr(views.ratelimit, "count_submission", count_submission)
+        return count_submission(scope, request)
 
-    monkeypatch.setattr(views.ratelimit, "over_limit", rival_commits_first)
+    monkeypatch.setattr(views.ratelimit, "count_submission", rival_commits_first)
     response = client.post(BOOK, booking_data(slots[0].value))
     assert response.status_code == 200
     assert response.context["form"].errors["slot"] == ["Sorry, that slot was just taken. Please pick another time."]
     assert slots[0].value not in slot_values(response)
     assert BookingRequest.objects.live().count() == 1
+    # The first try spent its single-use token, so the page carries a new one: picking another slot works.
+    retry = booking_data(slots[1].value, started=response.context["form"].data["started"])
+    assert client.post(BOOK, retry).status_code == 302
+    assert BookingRequest.objects.get(slot_start=slots[1].start).status == BookingRequest.Status.REQUESTED
 
 
 @pytest.mark.django_db

@@ -113,11 +113,17 @@ def test_home_has_exactly_one_booking_call_to_action(client):
 # Profile fields ------------------------------------------------------------------------------
 
 
-def test_a_portrait_upload_gets_a_small_square_webp_rendition():
-    profile = make_profile(avatar=png_upload(800, 600), avatar_alt="Ada, smiling")
+def test_a_portrait_upload_gets_a_small_square_webp_rendition_without_metadata():
+    buffer = BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {2: (52.0, 31.0, 0.0)}  # GPS latitude
+    Image.new("RGB", (800, 600), (200, 80, 40)).save(buffer, "JPEG", exif=exif)
+    upload = SimpleUploadedFile("me.jpg", buffer.getvalue(), content_type="image/jpeg")
+    profile = make_profile(avatar=upload, avatar_alt="Ada, smiling")
     with Image.open(profile.portrait_thumbnail.path) as thumbnail:
         assert thumbnail.format == "WEBP"
         assert thumbnail.size == (320, 320)
+        assert not thumbnail.getexif() and "exif" not in thumbnail.info
     assert profile.portrait_url.endswith(".webp")
     # Saving again without a new portrait keeps the same rendition.
     name = profile.portrait_thumbnail.name
