@@ -148,8 +148,13 @@ class SiteProfile(SingletonModel):
     def save(self, *args, **kwargs):
         self.about_html = render(self.about).html
         self.experience_html = render(self.experience).html
-        self._update_portrait_thumbnail()
+        portrait_is_new = bool(self.avatar) and not self.avatar._committed
         super().save(*args, **kwargs)
+        # After the row is saved, because saving re-encodes a new upload (or drops one that isn't a
+        # real image, see portfolio.uploads): the rendition is made from checked pixels only.
+        if portrait_is_new or (self.portrait_thumbnail and not self.avatar):
+            self._update_portrait_thumbnail()
+            super().save(update_fields=["portrait_thumbnail"])
 
     def get_absolute_url(self):
         return reverse("about")
@@ -180,14 +185,15 @@ class SiteProfile(SingletonModel):
         return self.avatar.url if self.avatar else ""
 
     def _update_portrait_thumbnail(self):
+        self.portrait_thumbnail = ""
         if not self.avatar:
-            self.portrait_thumbnail = ""
             return
-        # Only when the portrait is new: an unchanged one keeps its thumbnail (and its file name).
-        if self.portrait_thumbnail and getattr(self.avatar, "_committed", True):
-            return
-        name = f"portrait-{PORTRAIT_SIZE}.webp"
-        self.portrait_thumbnail.save(name, ContentFile(square_webp(self.avatar, PORTRAIT_SIZE)), save=False)
+        try:
+            with self.avatar.open("rb") as original:
+                data = square_webp(original, PORTRAIT_SIZE)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            return  # the pages fall back to the portrait itself
+        self.portrait_thumbnail.save(f"portrait-{PORTRAIT_SIZE}.webp", ContentFile(data), save=False)
 
 
 class OrderedVisible(models.Model):

@@ -132,6 +132,14 @@ def test_a_portrait_upload_gets_a_small_square_webp_rendition_without_metadata()
     assert profile.portrait_thumbnail.name == name
 
 
+def test_removing_the_portrait_removes_its_rendition():
+    profile = make_profile(avatar=png_upload(), avatar_alt="Ada")
+    assert profile.portrait_thumbnail
+    profile.avatar = ""
+    profile.save()
+    assert not SiteProfile.load().portrait_thumbnail and SiteProfile.load().portrait_url == ""
+
+
 def test_a_portrait_needs_alt_text():
     profile = make_profile(avatar=png_upload(), avatar_alt="")
     with pytest.raises(ValidationError) as error:
