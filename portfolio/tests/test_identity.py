@@ -432,3 +432,9 @@ def test_the_profile_admin_refuses_a_portrait_without_alt_text_and_keeps_one_wit
     profile = SiteProfile.load()
     assert profile.avatar_alt == "Ada at her desk" and profile.portrait_url.endswith(".webp")
     assert profile.is_set_up
+
+
+def test_the_about_page_works_before_any_profile_exists(client):
+    response = client.get(reverse("about"))
+    assert response.status_code == 200
+    assert "<h1>About</h1>" in response.content.decode()
