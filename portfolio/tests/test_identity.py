@@ -438,3 +438,9 @@ def test_the_about_page_works_before_any_profile_exists(client):
     response = client.get(reverse("about"))
     assert response.status_code == 200
     assert "<h1>About</h1>" in response.content.decode()
+
+
+def test_every_page_renders_before_any_profile_exists(client):
+    post = make_post(citation=make_publication())
+    for url, status in [("/", 200), ("/blog/", 200), (post.get_absolute_url(), 200), ("/projects/", 200), ("/nope/", 404)]:
+        assert client.get(url).status_code == status, url
