@@ -18,18 +18,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from contact.models import RateCounter
+from portfolio.clientip import client_ip
 
 logger = logging.getLogger(__name__)
-
-
-def client_ip(request):
-    """The visitor's address: the one place the contact app asks for it."""
-    if settings.CONTACT_TRUST_X_FORWARDED_FOR:
-        # Our own proxy appends the address it saw; anything to its left could be forged by the client.
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def ip_hash(request):

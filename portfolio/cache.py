@@ -22,8 +22,9 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connections
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import F
 from django.http import HttpResponseNotAllowed
 from django.utils import timezone
@@ -69,6 +70,7 @@ _next_publish = {}
 def forget_local_state():
     """Drop what this process remembers about versions (tests roll versions back; production never does)."""
     _next_publish.clear()
+    _last_known.clear()
 
 
 def seconds_until_next_publish(version):
@@ -89,6 +91,29 @@ def content_version():
         # Started from the clock, so a recreated row never repeats a version that keyed older pages.
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": int(time.time() * 1000)})
         version = ContentVersion.objects.values_list("version", flat=True).get(pk=1)
+    return version
+
+
+# The version last read, copied into the cache (at most once a minute per process, and on every change).
+# While the database is unreachable no content can change, so that copy still names the right pages,
+# and a server can go on serving them (portfolio/resilience.py answers everything else with a 503).
+LAST_KNOWN_VERSION_KEY = "content-version:last-known"
+_last_known = {}
+
+
+def _serving_version():
+    try:
+        version = content_version()
+    except (OperationalError, InterfaceError):
+        version = cache.get(LAST_KNOWN_VERSION_KEY)
+        if version is None:
+            raise
+        return version
+    if isinstance(caches["default"], DatabaseCache):
+        return version  # a cache in the database is down with it: a copy there could never be read
+    if _last_known.get("version") != version or time.monotonic() - _last_known.get("at", 0) > 60:
+        cache.set(LAST_KNOWN_VERSION_KEY, version, timeout=None)
+        _last_known.update(version=version, at=time.monotonic())
     return version
 
 
@@ -194,7 +219,7 @@ def cache_public_page(view=None, *, params=None):
                 return response
             if not _valid_params(request, params):
                 return view(request, *args, **kwargs)
-            version = content_version()
+            version = _serving_version()
             key = _page_key(request, version)
             response = cache.get(key)
             if response is None:

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.test import RequestFactory
 from django.urls import reverse
 
 from contact import ratelimit
@@ -118,13 +117,15 @@ def test_the_rate_limit_is_per_ip(client, settings):
     assert client.post(URL, contact_data(), REMOTE_ADDR="10.0.0.2").status_code == 302
 
 
-def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(settings):
-    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
-    settings.CONTACT_TRUST_X_FORWARDED_FOR = False
-    assert ratelimit.client_ip(request) == "10.0.0.9"
-    settings.CONTACT_TRUST_X_FORWARDED_FOR = True
-    # The right-most entry is the one our proxy appended; the client could have forged the rest.
-    assert ratelimit.client_ip(request) == "203.0.113.7"
+def test_the_rate_limit_counts_the_client_behind_our_proxy_not_the_proxy(client, settings):
+    settings.CONTACT_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_HOPS = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.254"}
+    assert client.post(URL, contact_data(), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 302
+    assert client.post(URL, contact_data(), HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 429
+    # A forged entry to the left changes nothing: our proxy appended the real address.
+    assert client.post(URL, contact_data(), HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7", **proxy).status_code == 429
+    assert client.post(URL, contact_data(), HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 302
 
 
 def test_an_over_limit_booking_is_stored_as_spam_and_does_not_hold_its_slot(client, submit, settings):

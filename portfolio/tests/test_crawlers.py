@@ -88,7 +88,7 @@ def test_robots_txt_lets_crawlers_find_the_contact_and_booking_pages_but_not_pri
     rules = client.get("/robots.txt").content.decode().splitlines()
 
     assert "Disallow: /contact/" not in rules
-    for private in ["/admin/", "/contact/sent/", "/contact/book/sent/", "/contact/book/cancel/"]:
+    for private in ["/contact/sent/", "/contact/book/sent/", "/contact/book/cancel/"]:
         assert f"Disallow: {private}" in rules
     # One group: no blank line between the user-agent line and its rules.
     assert rules[rules.index("User-agent: *") : rules.index("Disallow: /contact/book/cancel/") + 1].count("") == 0
