@@ -136,3 +136,27 @@ def editor_page(live_server, browser, settings, tmp_path):
     page.click("input[type=submit]")
     yield page
     context.close()
+
+
+@pytest.fixture
+def axe_all(page):
+    """Run axe-core on the current page and return every violation, whatever its impact.
+
+    Target size (WCAG 2.2's 24 px minimum) is switched on explicitly: it is what Lighthouse's
+    accessibility score checks for touch targets.
+    """
+
+    def scan():
+        page.add_script_tag(path=str(AXE_SCRIPT))
+        results = page.evaluate(
+            """async () => await axe.run(document, {
+                resultTypes: ['violations'],
+                rules: {'target-size': {enabled: true}},
+            })"""
+        )
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results["violations"]
+        ]
+
+    return scan

@@ -44,7 +44,7 @@ class PostAdmin(WritingEditorAdmin, PublishableAdmin):
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["category", "series"]
+    autocomplete_fields = ["category", "series", "citation"]
     readonly_fields = ["publishing_state", "preview_link", "reading_time", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "tags", "summary"]}),
@@ -52,6 +52,7 @@ class PostAdmin(WritingEditorAdmin, PublishableAdmin):
         ("Publishing", {"fields": ["publishing_state", "status", "published_at", "preview_link", "updated_at"]}),
         ("Cover image", {"fields": ["cover_image", "cover_alt"], "classes": ["collapse"]}),
         ("Series", {"fields": ["series", "series_order"], "classes": ["collapse"]}),
+        ("Paper discussed", {"fields": ["citation"], "classes": ["collapse"]}),
         ("Reading time", {"fields": ["reading_time", "reading_time_override"], "classes": ["collapse"]}),
     ]
 

@@ -52,7 +52,8 @@ class FeedSource:
 
     @property
     def author_name(self):
-        return self.profile.owner_name if self.profile else None
+        # Not the seed's placeholder name: a feed reader would credit every post to "Portfolio".
+        return self.profile.owner_name if self.profile and self.profile.has_real_name else None
 
     @property
     def site_title(self):
@@ -169,7 +170,7 @@ class TagPostsFeed(LatestPostsFeed):
 def json_feed(request):
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the same posts as the RSS and Atom feeds."""
     source = FeedSource(profile=SiteProfile.load())
-    author = {"name": source.author_name, "url": absolute_url(reverse("home"))} if source.profile else None
+    author = {"name": source.author_name, "url": absolute_url(reverse("about"))} if source.author_name else None
     items = []
     for post in feed_posts():
         item = {

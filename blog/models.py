@@ -87,7 +87,11 @@ class Series(models.Model):
 class PostQuerySet(PublishableQuerySet):
     def for_lists(self):
         """What every post listing shows, in a fixed number of queries."""
-        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc", "search_text")
+        return (
+            self.select_related("category", "series")
+            .prefetch_related("tags")
+            .defer("body", "body_html", "toc", "search_text")
+        )
 
 
 class Post(Publishable):
@@ -130,6 +134,14 @@ class Post(Publishable):
         help_text="Optional: the series this post is part of.",
     )
     series_order = models.PositiveSmallIntegerField(default=0, help_text="This post's place in its series (1, 2, 3…).")
+    citation = models.ForeignKey(
+        "portfolio.Publication",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="citing_posts",
+        help_text="Optional: the paper this post discusses. The post then shows how to cite it, with BibTeX.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -185,4 +197,4 @@ class Post(Publishable):
     def from_preview_token(cls, token):
         """The post a preview token names. Raises signing.SignatureExpired or signing.BadSignature."""
         pk = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
-        return cls.objects.select_related("category", "series").get(pk=pk)
+        return cls.objects.select_related("category", "series", "citation").get(pk=pk)

@@ -64,7 +64,7 @@ class ArchiveView(TemplateView):
 class PostDetailView(StaffSeesDraftsMixin, DetailView):
     """Staff also see drafts and scheduled posts, under a banner."""
 
-    queryset = Post.objects.select_related("category", "series").prefetch_related("tags")
+    queryset = Post.objects.select_related("category", "series", "citation").prefetch_related("tags")
     template_name = "blog/post_detail.html"
     context_object_name = "post"
 

@@ -2,13 +2,15 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
+from markdownx.widgets import AdminMarkdownxWidget
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from portfolio.links import absolute_url
-from portfolio.models import FocusArea, SiteProfile, SocialLink
+from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.publishing_admin import ViewOnSiteMixin
 from portfolio.tags import tag_key
 
@@ -24,11 +26,21 @@ admin.site.unregister(Site)
 class SiteProfileAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     list_display = ["owner_name", "headline", "contact_email", "updated_at"]
     fieldsets = [
-        ("Who you are", {"fields": ["owner_name", "avatar", "avatar_alt"]}),
+        ("Who you are", {"fields": ["owner_name", "short_bio", "avatar", "avatar_alt", "location", "time_zone"]}),
+        ("About page", {"fields": ["about", "experience", "cv_url"]}),
         ("Home page", {"fields": ["headline", "intro", "tagline", "connect_text"]}),
         ("Contact", {"fields": ["contact_email", "acknowledge_visitors"]}),
         ("Search engines and link previews", {"fields": ["meta_description"]}),
     ]
+
+    class Media:
+        css = {"all": ["css/highlight.css", "css/admin.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The About page's Markdown gets the posts' editor, with its live preview.
+        if db_field.name in ("about", "experience"):
+            kwargs["widget"] = AdminMarkdownxWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # One profile: it can be edited, never duplicated or deleted.
     def has_add_permission(self, request):
@@ -103,3 +115,22 @@ class TagAdmin(TaggitTagAdmin):
 
     def view_on_site(self, obj):
         return absolute_url(reverse("tag_detail", kwargs={"slug": obj.slug}))
+
+
+@admin.register(Publication)
+class PublicationAdmin(ViewOnSiteMixin, admin.ModelAdmin):
+    list_display = ["title", "venue", "year", "doi", "citing_post_count"]
+    list_filter = ["year"]
+    search_fields = ["title", "authors", "venue", "doi"]
+    fieldsets = [
+        (None, {"fields": ["title", "authors", "venue", "year", "volume", "issue", "pages"]}),
+        ("Where to read it", {"fields": ["doi", "url", "pdf"]}),
+        ("Citing it", {"fields": ["bibtex", "order"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(citing_posts_count=Count("citing_posts"))
+
+    @admin.display(description="Posts citing it", ordering="citing_posts_count")
+    def citing_post_count(self, obj):
+        return obj.citing_posts_count

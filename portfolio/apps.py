@@ -13,7 +13,7 @@ class PortfolioConfig(AppConfig):
 
         from portfolio import publishing  # noqa: F401 (its signal handlers)
         from portfolio.cache import install_version_triggers, register_content
-        from portfolio.models import FocusArea, SiteProfile, SocialLink
+        from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
         from portfolio.tags import SlugConverter
         from portfolio.uploads import reencode_image_fields
 
@@ -21,7 +21,7 @@ class PortfolioConfig(AppConfig):
         register_converter(SlugConverter, "uslug")
 
         # Tags and redirects are shared by every app's pages, so the site registers them itself.
-        register_content(SiteProfile, FocusArea, SocialLink, Tag, TaggedItem, Redirect)
+        register_content(SiteProfile, FocusArea, SocialLink, Publication, Tag, TaggedItem, Redirect)
         # After every migrate (and every test database flush), once all tables exist.
         post_migrate.connect(install_version_triggers, sender=self, dispatch_uid="content-version-triggers")
         # Every model's image uploads, so no byte of an uploaded file is served as it came.

@@ -5,11 +5,12 @@ from portfolio.models import SiteProfile, SocialLink
 
 def site(request):
     """What every page's header, footer and meta tags need: two small queries, whatever the page."""
-    links = list(SocialLink.objects.filter(is_visible=True))
+    links = [link for link in SocialLink.objects.filter(is_visible=True) if not link.is_placeholder]
     match = getattr(request, "resolver_match", None)
     return {
         "site_profile": SiteProfile.load(),
-        "social_links": links,
+        # The booking link is the one call to action (home's Connect section), not one more "Find me" link.
+        "social_links": [link for link in links if link.kind != SocialLink.Kind.BOOKING],
         "booking_link": next((link for link in links if link.kind == SocialLink.Kind.BOOKING), None),
         "site_url": settings.SITE_URL,
         # The app a page belongs to marks its nav link as the current one.

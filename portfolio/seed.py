@@ -14,6 +14,11 @@ SEED_FILE = Path(settings.BASE_DIR) / "content" / "seed.txt"
 SECTIONS = ("Find me", "What I work on", "Projects", "Recent posts", "Connect")
 POST_META = re.compile(r"^#(?P<tag>\w+)\s*·+\s*(?P<minutes>\d+)\s*min", re.IGNORECASE)
 HASHTAG = re.compile(r"#(\w+)")
+# How the seed's posts name a paper: "Title" (published in Venue*, Vol. 37, No. 2, February 2026).
+PAPER = re.compile(
+    r"[\"“](?P<title>[^\"”]{10,300})[\"”]\s*\(published in (?P<venue>[^,*()]+)\*?,\s*"
+    r"Vol\.\s*(?P<volume>\w+),\s*No\.\s*(?P<issue>\w+),\s*(?:[A-Z][a-z]+\s+)?(?P<year>\d{4})\)"
+)
 
 
 @dataclass
@@ -27,6 +32,15 @@ class SeedPost:
 
 
 @dataclass
+class SeedPublication:
+    title: str
+    venue: str
+    volume: str
+    issue: str
+    year: int
+
+
+@dataclass
 class SeedContent:
     headline: str
     intro: str
@@ -35,6 +49,7 @@ class SeedContent:
     projects: list  # [(tech line as printed, title, description)]
     posts: list  # [SeedPost]
     connect_text: str
+    publications: list = field(default_factory=list)  # [SeedPublication], the papers the posts name
 
 
 def _sections(lines):
@@ -70,6 +85,17 @@ def _posts(lines):
     return posts
 
 
+def _publications(posts):
+    found = {}
+    for post in posts:
+        for match in PAPER.finditer(post.body):
+            paper = SeedPublication(
+                match["title"].strip(), match["venue"].strip(), match["volume"], match["issue"], int(match["year"])
+            )
+            found.setdefault(paper.title, paper)
+    return list(found.values())
+
+
 def load_seed(path=SEED_FILE):
     lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     sections = _sections(lines)
@@ -78,12 +104,14 @@ def load_seed(path=SEED_FILE):
     intro, _, tagline = intro_paragraph.rpartition(". ")
     focus = sections["What I work on"]
     projects = sections["Projects"]
+    posts = _posts(sections["Recent posts"])
     return SeedContent(
         headline=headline,
         intro=f"{intro}." if tagline else intro_paragraph,
         tagline=tagline,
         focus_areas=list(zip(focus[::2], focus[1::2], strict=True)),
         projects=[tuple(projects[i : i + 3]) for i in range(0, len(projects), 3)],
-        posts=_posts(sections["Recent posts"]),
+        posts=posts,
         connect_text=" ".join(sections["Connect"]),
+        publications=_publications(posts),
     )

@@ -25,7 +25,7 @@ class HomeSitemap(SiteUrlSitemap):
     priority = 1.0
 
     def items(self):
-        return ["home"]
+        return ["home", "about"]
 
     def location(self, name):
         return reverse(name)

@@ -19,8 +19,11 @@ SITEMAPS = {
     "project-pages": ProjectSitemap,
 }
 
+handler404 = views.page_not_found
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/", views.about, name="about"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

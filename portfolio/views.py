@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -22,7 +22,7 @@ from blog.views import POSTS_PER_PAGE
 from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page
 from portfolio.links import absolute_url
-from portfolio.models import FocusArea, SiteProfile
+from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -38,6 +38,34 @@ def home(request):
         "recent_posts": Post.objects.published().for_lists()[:RECENT_POSTS],
     }
     return render(request, "portfolio/home.html", context)
+
+
+@cache_public_page
+def about(request):
+    """The owner's longer story, experience, CV link and publications."""
+    live_posts = Post.objects.published().only("title", "slug", "citation_id")
+    publications = Publication.objects.prefetch_related(Prefetch("citing_posts", live_posts, to_attr="live_posts"))
+    return render(request, "portfolio/about.html", {"publications": publications, "person": _person()})
+
+
+def _person():
+    """schema.org ProfilePage data for /about/: who the owner is, for search engines. None until they've said."""
+    profile = SiteProfile.load()
+    if profile is None or not profile.has_real_name:
+        return None
+    person = {"@type": "Person", "name": profile.owner_name, "url": absolute_url(reverse("about"))}
+    if profile.short_bio:
+        person["description"] = profile.short_bio
+    if profile.portrait_url:
+        person["image"] = absolute_url(profile.portrait_url)
+    if profile.location:
+        person["homeLocation"] = {"@type": "Place", "name": profile.location}
+    # The owner's own profiles elsewhere; a platform's home page says nothing about them.
+    links = SocialLink.objects.filter(is_visible=True)
+    same_as = [link.url for link in links if link.is_external and not link.is_placeholder]
+    if same_as:
+        person["sameAs"] = same_as
+    return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
 
 
 @cache_public_page(params=PAGED)
@@ -74,6 +102,15 @@ def search(request):
         context["posts"] = search_posts(query)
         context["projects"] = search_projects(query)
     return render(request, "portfolio/search.html", context)
+
+
+def page_not_found(request, exception):
+    """The 404 page offers a search box and the latest posts, so a dead link still leads somewhere."""
+    try:
+        recent_posts = list(Post.objects.published().for_lists()[:RECENT_POSTS])
+    except DatabaseError:
+        recent_posts = []  # the page must still render when the database is what's missing
+    return render(request, "404.html", {"recent_posts": recent_posts}, status=404)
 
 
 def _database_is_up():

@@ -107,7 +107,7 @@ def test_json_feed_has_the_keys_json_feed_1_1_requires(client):
     assert feed["title"]
     assert feed["home_page_url"] == f"{SITE_URL}/blog/"
     assert feed["feed_url"] == f"{SITE_URL}/feeds/json/"
-    assert feed["authors"] == [{"name": "Ada Example", "url": f"{SITE_URL}/"}]
+    assert feed["authors"] == [{"name": "Ada Example", "url": f"{SITE_URL}/about/"}]
     (item,) = feed["items"]
     assert item["id"] == item["url"] == f"{SITE_URL}{post.get_absolute_url()}"
     assert item["title"] == "Tyche"
@@ -222,7 +222,7 @@ def test_the_footer_and_the_blog_page_link_to_the_rss_feed(client):
     home = client.get("/").content.decode()
     blog = client.get("/blog/").content.decode()
 
-    assert '<p class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
+    assert '<li class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
     assert blog.count('<a class="feed-link" href="/feeds/rss/"') == 2
 
 
@@ -234,3 +234,11 @@ def test_prose_and_code_showing_an_attribute_survive_unchanged_in_the_feed(clien
     assert 'src="x" or href="/y" in prose' in content
     for rewritten in ("/pic.png", "/x", "/y"):
         assert f"{SITE_URL}/blog/attributes{rewritten}" not in content and f"{SITE_URL}{rewritten}" not in content
+
+
+def test_feeds_credit_no_author_while_the_name_is_the_seeds_placeholder(client):
+    make_profile(owner_name="Portfolio")
+    make_post("Live")
+    atom = ET.fromstring(client.get("/feeds/atom/").content)
+    assert atom.find(f"{ATOM}entry/{ATOM}author") is None
+    assert "authors" not in client.get("/feeds/json/").json()

@@ -1,4 +1,4 @@
-from portfolio.models import FocusArea, SiteProfile, SocialLink
+from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 
 
 def make_profile(**fields):
@@ -20,3 +20,13 @@ def make_focus_area(title="Distributed Storage", **fields):
 
 def make_social_link(label="GitHub", url="https://github.com/ada", kind=SocialLink.Kind.GITHUB, **fields):
     return SocialLink.objects.create(label=label, url=url, kind=kind, **fields)
+
+
+def make_publication(title="Accelerating ML Inference via Opportunistic Pre-Loading on Serverless Clusters", **fields):
+    values = {
+        "venue": "IEEE Transactions on Parallel and Distributed Systems",
+        "year": 2026,
+        "volume": "37",
+        "issue": "2",
+    } | fields
+    return Publication.objects.create(title=title, **values)

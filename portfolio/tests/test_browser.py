@@ -16,10 +16,10 @@ def seeded(live_server):
 def test_home_renders_the_hero_and_every_focus_area(page, seeded):
     page.goto(seeded + "/")
     expect(page.locator("h1")).to_have_text("Building systems that scale and agents that reason")
-    expect(page.locator(".focus-card h3")).to_have_count(5)
+    expect(page.locator(".focus-item h3")).to_have_count(5)
     expect(page.get_by_role("link", name="Book a quick intro call").first).to_be_visible()
     expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
-        ["Home", "Projects", "Writing", "Contact", "Search"]
+        ["Projects", "Writing", "About", "Contact", "Search"]
     )
 
 
@@ -73,10 +73,20 @@ def test_the_skip_link_moves_focus_to_the_content(page, seeded):
     expect(page.locator("main")).to_be_focused()
 
 
+def test_the_nav_stays_on_one_row_on_a_375px_phone(page, seeded):
+    page.set_viewport_size({"width": 375, "height": 640})
+    page.goto(seeded + "/")
+    tops = {
+        round(link.bounding_box()["y"])
+        for link in page.get_by_role("navigation", name="Main").get_by_role("link").all()
+    }
+    assert len(tops) == 1
+
+
 def test_the_nav_fits_a_320px_phone_without_a_menu_button(page, seeded):
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(seeded + "/")
-    for name in ["Home", "Projects", "Writing", "Contact", "Search"]:
+    for name in ["Projects", "Writing", "About", "Contact", "Search"]:
         expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=name)).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 

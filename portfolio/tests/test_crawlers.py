@@ -37,6 +37,7 @@ def test_sitemap_lists_public_pages_posts_categories_and_projects_on_the_site_ur
 
     assert set(entries) == {
         f"{SITE_URL}/",
+        f"{SITE_URL}/about/",
         f"{SITE_URL}/blog/",
         f"{SITE_URL}{post.get_absolute_url()}",
         f"{SITE_URL}/blog/category/systems/",
@@ -81,6 +82,16 @@ def test_robots_txt_points_crawlers_to_the_sitemap(client):
 
     assert response["Content-Type"].startswith("text/plain")
     assert f"Sitemap: {SITE_URL}/sitemap.xml" in response.content.decode().splitlines()
+
+
+def test_robots_txt_lets_crawlers_find_the_contact_and_booking_pages_but_not_private_ones(client):
+    rules = client.get("/robots.txt").content.decode().splitlines()
+
+    assert "Disallow: /contact/" not in rules
+    for private in ["/contact/sent/", "/contact/book/sent/", "/contact/book/cancel/"]:
+        assert f"Disallow: {private}" in rules
+    # One group: no blank line between the user-agent line and its rules.
+    assert rules[rules.index("User-agent: *") : rules.index("Disallow: /contact/book/cancel/") + 1].count("") == 0
 
 
 def test_llms_txt_introduces_the_owner_then_lists_published_posts_and_projects(client):

@@ -118,7 +118,8 @@ def test_view_on_site_goes_to_the_public_address_for_every_model_with_a_page(own
         reverse("admin:projects_project_change", args=[project.pk]): "https://ada.example/projects/store/",
         reverse("admin:blog_category_change", args=[post.category.pk]): post.category.get_absolute_url(),
         reverse("admin:taggit_tag_change", args=[tag.pk]): "https://ada.example/tags/consensus/",
-        reverse("admin:portfolio_siteprofile_change", args=[1]): "https://ada.example/",
+        # The profile is shown in full on the About page.
+        reverse("admin:portfolio_siteprofile_change", args=[1]): "https://ada.example/about/",
     }
     for admin_url, public_url in pages.items():
         html = owner.get(admin_url).content.decode()

@@ -57,7 +57,7 @@ def test_tech_filter_links_narrow_the_list_and_clear_it(live_server, page, scree
     assert page.locator(".project-card").count() == 2
     assert page.locator('.tech-filter [aria-current="page"]').inner_text().startswith("LLM")
     screenshot("projects-filtered-375")
-    page.locator(".tech-filter").get_by_role("link", name="Stripe 1 project").click()
+    page.locator(".tech-filter").get_by_role("link", name="Stripe", exact=True).click()
     page.wait_for_url("**/projects/?tech=stripe")
     assert page.locator(".project-card h2").all_inner_texts() == ["Gandom Bakery Platform"]
     page.get_by_role("link", name="Clear filter").click()

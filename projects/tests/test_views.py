@@ -235,3 +235,11 @@ def test_project_page_costs_no_more_queries_with_100_build_log_posts_than_with_3
     cache.clear()
     response = client.get(project.get_absolute_url())
     assert len(response.context["related_posts"]) == 100
+
+
+def test_the_tech_filter_counts_only_techs_used_more_than_once(client):
+    make_project("One", tech=["LLM", "Stripe"])
+    make_project("Two", tech=["LLM"])
+    html = client.get(LIST_URL).content.decode()
+    assert 'LLM <span class="chip-count">2<span class="visually-hidden"> projects</span></span>' in html
+    assert ">Stripe</a>" in html  # a "1" on every chip says nothing

@@ -25,6 +25,23 @@ document.addEventListener("DOMContentLoaded", function () {
     pre.parentNode.classList.add("has-copy");
     pre.parentNode.insertBefore(button, pre);
   });
+
+  // Buttons already in the page that copy another element's text (a citation's BibTeX).
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!source || !navigator.clipboard) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.setAttribute("aria-live", "polite");
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.innerText.trim()).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = label; }, 2000);
+      }, function () {
+        button.textContent = "Press Ctrl+C";
+      });
+    });
+  });
 });
 
 // Ids inside a post body are prefixed with "md-" (portfolio/markdown.py); a link shared before that,

@@ -2,9 +2,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse_lazy
 
+from blog.models import Post
 from blog.seed import seed_blog
 from contact.seed import seed_contact
-from portfolio.models import FocusArea, SiteProfile, SocialLink
+from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.seed import SEED_FILE, load_seed
 from projects.seed import seed_projects
 
@@ -48,6 +49,26 @@ def seed_site(content):
     return created
 
 
+def seed_publications(content):
+    """The papers the seed's posts name, each cited by the posts that discuss it.
+
+    Only what the seed says is filled in (no authors, no DOI): the owner completes the rest in the admin.
+    A paper that already exists is left alone, and so are its posts' citations.
+    """
+    created = 0
+    for paper in content.publications:
+        publication, was_created = Publication.objects.get_or_create(
+            title=paper.title,
+            defaults={"venue": paper.venue, "volume": paper.volume, "issue": paper.issue, "year": paper.year},
+        )
+        if was_created:
+            created += 1
+            for post in Post.objects.filter(citation=None, body__contains=paper.title):
+                post.citation = publication
+                post.save(update_fields=["citation"])
+    return {"publications": created}
+
+
 class Command(BaseCommand):
     help = "Load the owner's content from content/seed.txt. Safe to run again: it only adds what is missing."
 
@@ -57,6 +78,12 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, seed_file, **options):
         content = load_seed(seed_file)
-        created = seed_site(content) | seed_blog(content) | seed_projects(content) | seed_contact(content)
+        created = (
+            seed_site(content)
+            | seed_blog(content)
+            | seed_projects(content)
+            | seed_contact(content)
+            | seed_publications(content)
+        )
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded from {seed_file}: added {summary}."))
