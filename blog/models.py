@@ -97,7 +97,11 @@ class PostQuerySet(models.QuerySet):
 
     def for_lists(self):
         """What every post listing shows, in a fixed number of queries."""
-        return self.select_related("category").prefetch_related("tags").defer("body", "body_html", "toc", "search_text")
+        return (
+            self.select_related("category")
+            .prefetch_related("tags")
+            .defer("body", "body_html", "toc", "search_text", "related_ranking")
+        )
 
 
 class Post(models.Model):
@@ -151,13 +155,19 @@ class Post(models.Model):
         help_text="Optional: the series this post is part of.",
     )
     series_order = models.PositiveSmallIntegerField(default=0, help_text="This post's place in its series (1, 2, 3…).")
+    # [[id, shared tags, published_at timestamp], …] best first, kept current by blog.related on every change.
+    related_ranking = models.JSONField(editable=False, default=list)
 
     objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
-        indexes = [models.Index(fields=["status", "-published_at"], name="post_status_published_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+            # Previous/next: one index step each way, ties on published_at broken by id.
+            models.Index(fields=["status", "published_at", "id"], name="post_status_published_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
