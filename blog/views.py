@@ -88,12 +88,28 @@ def post_page_context(post):
         wanted |= Q(pk__in=newer.order_by("published_at", "pk").values("pk")[:1])
     if post.series_id:
         wanted |= Q(series=post.series_id)
-    rows = list(
-        live.filter(wanted)
+    # No liveness filter around the OR: each branch then stays one index lookup (a filter over all live
+    # posts would scan them). Liveness is checked on the few rows that come back.
+    rows = [
+        row
+        for row in Post.objects.filter(wanted)
         .exclude(pk=post.pk)
         .select_related("category")
-        .only("title", "slug", "summary", "reading_time", "published_at", "series", "series_order", "category__name")
-    )
+        .only(
+            "title",
+            "slug",
+            "summary",
+            "reading_time",
+            "status",
+            "published_at",
+            "series",
+            "series_order",
+            "category__name",
+            "category__slug",
+        )
+        .order_by()
+        if row.is_live
+    ]
     context = {"previous_post": None, "next_post": None, "related_posts": [], "series_posts": []}
     context["series_position"] = None
     if post.published_at:
