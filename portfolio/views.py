@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -32,8 +33,19 @@ def home(request):
 @cache_public_page
 def tag_detail(request, slug):
     """Everything with one tag: projects (by tech) and posts share one tag namespace."""
-    tag = get_object_or_404(Tag, slug=slug)
-    paginator = Paginator(Post.objects.published().for_lists().filter(tags=tag), POSTS_PER_PAGE)
+    live_posts = Post.objects.published()
+    # The tag and its live post count in one query; the paginator then needs no COUNT of its own.
+    tag = get_object_or_404(
+        Tag.objects.annotate(
+            live_post_count=Subquery(
+                live_posts.filter(tags=OuterRef("pk")).order_by().values("tags").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            )
+        ),
+        slug=slug,
+    )
+    paginator = Paginator(live_posts.for_lists().filter(tags=tag), POSTS_PER_PAGE)
+    paginator.count = tag.live_post_count or 0
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
