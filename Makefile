@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Development defaults; production sets its own environment (see .env.example).
 export DJANGO_DEBUG ?= true
+# `make run PORT=8050` serves on another port; links in emails, previews and feeds follow it.
+PORT ?= 8000
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 APT := apt-get -o DPkg::Lock::Timeout=300
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -30,10 +33,10 @@ run: venv
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py ensure_admin
 	@echo ""
-	@echo "  Site:  http://127.0.0.1:8000/"
-	@echo "  Admin: http://127.0.0.1:8000/admin/  (credentials above, or in .admin-credentials)"
+	@echo "  Site:  $(SITE_URL)/"
+	@echo "  Admin: $(SITE_URL)/admin/  (credentials above, or in .admin-credentials)"
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download cannot work here),
 # and axe-core from npm for the accessibility scans.

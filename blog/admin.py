@@ -1,13 +1,12 @@
-from django.conf import settings
-from django.contrib import admin, messages
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.contrib import admin
+from django.db.models import Count
 from django.utils.html import format_html
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
 from blog.models import PREVIEW_MAX_AGE, Category, Post, Series
-from portfolio.cache import update_content
+from portfolio.links import absolute_url
+from portfolio.publishing_admin import PublicationStateFilter, PublishableAdmin, ViewOnSiteMixin
 
 
 class PostCountAdmin(admin.ModelAdmin):
@@ -24,7 +23,7 @@ class PostCountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(PostCountAdmin):
+class CategoryAdmin(ViewOnSiteMixin, PostCountAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]  # Meta.ordering is dropped from the grouped (counted) query
@@ -38,16 +37,16 @@ class SeriesAdmin(PostCountAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "category", "published_at", "reading_time_display", "is_live"]
-    list_filter = ["status", "category", "tags"]
+class PostAdmin(PublishableAdmin):
+    list_display = ["title", "publication", "category", "reading_time_display"]
+    # Only the tags posts use: projects' tech tags share the table but are no filter for posts.
+    list_filter = [PublicationStateFilter, "category", ("tags", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["category"]
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "series"]
     readonly_fields = ["preview_link", "reading_time", "updated_at"]
-    actions = ["publish_now", "unpublish"]
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "tags", "summary"]}),
@@ -66,15 +65,11 @@ class PostAdmin(admin.ModelAdmin):
     def reading_time_display(self, obj):
         return f"{obj.reading_time} min"
 
-    @admin.display(description="Is live", boolean=True)
-    def is_live(self, obj):
-        return obj.is_live
-
     @admin.display(description="Preview link")
     def preview_link(self, obj):
         if obj.pk is None:
             return "Save the post first; then a private preview link appears here."
-        url = f"{settings.SITE_URL}{obj.get_preview_url()}"
+        url = absolute_url(obj.get_preview_url())
         return format_html(
             '<input type="text" class="vTextField preview-url" readonly value="{}" aria-label="Preview link">'
             ' <button type="button" class="button preview-copy" data-copy-target=".preview-url">Copy link</button>'
@@ -85,15 +80,3 @@ class PostAdmin(admin.ModelAdmin):
             url,
             PREVIEW_MAX_AGE.days,
         )
-
-    @admin.action(description="Publish now")
-    def publish_now(self, request, queryset):
-        now = timezone.now()
-        not_live = Q(status=Post.Status.DRAFT) | Q(published_at__isnull=True) | Q(published_at__gt=now)
-        count = update_content(queryset.filter(not_live), status=Post.Status.PUBLISHED, published_at=now)
-        self.message_user(request, f"Published {count} post{'s' * (count != 1)}.", messages.SUCCESS)
-
-    @admin.action(description="Unpublish (back to draft)")
-    def unpublish(self, request, queryset):
-        count = update_content(queryset.filter(status=Post.Status.PUBLISHED), status=Post.Status.DRAFT)
-        self.message_user(request, f"Unpublished {count} post{'s' * (count != 1)}.", messages.SUCCESS)

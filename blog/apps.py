@@ -10,10 +10,11 @@ class BlogConfig(AppConfig):
         from taggit.models import TaggedItem
 
         from blog import related
-        from blog.models import Post, next_scheduled_publish
-        from portfolio.cache import register_schedule
+        from blog.models import Category, Post, Series
+        from portfolio.cache import register_content, register_schedule
 
-        register_schedule(next_scheduled_publish)
+        register_content(Category, Series, Post)
+        register_schedule(Post.objects.next_publish_at)
         # Related-post rankings follow every change that can move them (see blog/related.py).
         pre_save.connect(related.remember_ranked_fields, sender=Post, dispatch_uid="related-pre-save")
         post_save.connect(related.post_saved, sender=Post, dispatch_uid="related-post-save")

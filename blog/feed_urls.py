@@ -11,5 +11,5 @@ urlpatterns = [
     path("rss/", cache_public_page(feeds.LatestPostsFeed()), name="rss"),
     path("atom/", cache_public_page(feeds.LatestPostsAtomFeed()), name="atom"),
     path("json/", cache_public_page(feeds.json_feed), name="json"),
-    path("tags/<slug:slug>/", cache_public_page(feeds.TagPostsFeed()), name="tag"),
+    path("tags/<uslug:slug>/", cache_public_page(feeds.TagPostsFeed()), name="tag"),
 ]

@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -18,15 +17,12 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
 from blog.models import Post
+from portfolio.links import absolute_url
 from portfolio.models import SiteProfile
 
 FEED_LENGTH = 20
 # body_html is nh3's output, so every attribute value is double-quoted and escaped.
 URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
-
-
-def absolute_url(path):
-    return settings.SITE_URL + path
 
 
 def absolutize_urls(body_html, base_url):
@@ -169,10 +165,11 @@ class LatestPostsAtomFeed(LatestPostsFeed):
 
 
 class TagPostsFeed(LatestPostsFeed):
-    """RSS for the posts carrying one tag; an unknown tag is a 404."""
+    """RSS for the posts carrying one tag; a tag with no published post is a 404, so drafts' topics stay private."""
 
     def get_object(self, request, slug):
-        return FeedSource(profile=SiteProfile.load(), tag=get_object_or_404(Tag, slug=slug))
+        tag = get_object_or_404(Tag, slug=slug, pk__in=Post.objects.published().values("tags"))
+        return FeedSource(profile=SiteProfile.load(), tag=tag)
 
     def title(self, source):
         return f"{source.site_title}: posts tagged #{source.tag.name}"

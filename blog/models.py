@@ -2,18 +2,15 @@ import math
 import re
 from datetime import timedelta
 
-from django.conf import settings
-from django.contrib.redirects.models import Redirect
-from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
-from portfolio.markdown import plain_text, render
+from portfolio.publishing import Publishable, PublishableQuerySet
+from portfolio.tags import NormalisedTagManager
 
 WORDS_PER_MINUTE = 230
 SECONDS_PER_CODE_BLOCK = 20
@@ -60,7 +57,7 @@ def estimate_reading_time(markdown_text):
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True, help_text="Shown above each post, e.g. “LLM_Optimization”.")
-    slug = models.SlugField(max_length=80, unique=True, help_text="Used in the category's address.")
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=True, help_text="Used in the category's address.")
     description = models.TextField(blank=True, help_text="An optional line shown on the category's page.")
 
     class Meta:
@@ -76,7 +73,7 @@ class Category(models.Model):
 
 class Series(models.Model):
     title = models.CharField(max_length=150, unique=True, help_text="The name of a run of related posts.")
-    slug = models.SlugField(max_length=150, unique=True, help_text="Used in links to the series.")
+    slug = models.SlugField(max_length=150, unique=True, allow_unicode=True, help_text="Used in links to the series.")
     description = models.TextField(blank=True, help_text="What the series is about.")
 
     class Meta:
@@ -87,14 +84,7 @@ class Series(models.Model):
         return self.title
 
 
-class PostQuerySet(models.QuerySet):
-    def published(self):
-        """The one publishing rule: published, and its time has come (a future time means scheduled)."""
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
-
-    def scheduled(self):
-        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
-
+class PostQuerySet(PublishableQuerySet):
     def for_lists(self):
         """What every post listing shows, in a fixed number of queries."""
         return (
@@ -104,15 +94,12 @@ class PostQuerySet(models.QuerySet):
         )
 
 
-class Post(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-
+class Post(Publishable):
     title = models.CharField(max_length=200, help_text="The post's headline.")
     slug = models.SlugField(
         max_length=200,
         unique=True,
+        allow_unicode=True,
         validators=[validate_post_slug],
         help_text="The post's address: /blog/your-post-title/. Changing it on a live post redirects the old address.",
     )
@@ -123,29 +110,18 @@ class Post(models.Model):
     tags = TaggableManager(
         blank=True,
         ordering=["taggit_taggeditem_items__id"],
+        manager=NormalisedTagManager,
         help_text="Hashtags without the #, separated by commas. The first one is the post's primary hashtag.",
     )
     summary = models.TextField(max_length=500, help_text="One or two sentences for lists, feeds and link previews.")
     body = MarkdownxField(help_text="Markdown. Drag an image in to upload it.")
-    body_html = models.TextField(editable=False, default="")
     toc = models.JSONField(editable=False, default=list, help_text="The body's headings, for the table of contents.")
-    # What site search matches and quotes: the rendered body as plain text, never raw Markdown or HTML.
-    search_text = models.TextField(editable=False, default="")
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
     reading_time_override = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Minutes. Leave empty to compute it from the text."
     )
     cover_image = models.ImageField(upload_to="covers/%Y/", blank=True, help_text="Optional; 1600×900 px works best.")
     cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.DRAFT, help_text="Drafts are visible to staff only."
-    )
-    published_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When it goes live. A future time schedules the post; empty means now, when you publish.",
-    )
-    updated_at = models.DateTimeField(auto_now=True)
     series = models.ForeignKey(
         Series,
         null=True,
@@ -160,7 +136,7 @@ class Post(models.Model):
 
     objects = PostQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
         indexes = [
@@ -168,55 +144,19 @@ class Post(models.Model):
             # Previous/next: one index step each way, ties on published_at broken by id.
             models.Index(fields=["status", "published_at", "id"], name="post_status_published_id_idx"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
-                name="post_published_has_date",
-                violation_error_message="A published post needs a publish time.",
-            )
-        ]
 
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.render_body()
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        previous = Post.objects.filter(pk=self.pk).first() if self.pk else None
-        super().save(*args, **kwargs)
-        if previous and previous.slug != self.slug and previous.is_live:
-            self._redirect_from(previous.get_absolute_url())
-
     def get_absolute_url(self):
         return reverse("blog:post_detail", kwargs={"slug": self.slug})
 
-    def render_body(self):
-        """Fill the fields derived from the Markdown body. Returns True when any of them changed."""
-        rendered = render(self.body)
-        derived = (
-            rendered.html,
-            rendered.toc,
-            self.reading_time_override or estimate_reading_time(self.body),
-            plain_text(rendered.html),
-        )
-        changed = derived != (self.body_html, self.toc, self.reading_time, self.search_text)
-        self.body_html, self.toc, self.reading_time, self.search_text = derived
-        return changed
-
-    def clean(self):
-        # Before the constraint check in the admin's validation: publishing with no time means now.
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-
-    @property
-    def is_live(self):
-        """The same rule as PostQuerySet.published(), for one post in hand."""
-        return self.status == self.Status.PUBLISHED and bool(self.published_at) and self.published_at <= timezone.now()
-
-    @property
-    def is_scheduled(self):
-        return self.status == self.Status.PUBLISHED and bool(self.published_at) and self.published_at > timezone.now()
+    def rendered_fields(self, rendered):
+        return {
+            **super().rendered_fields(rendered),
+            "toc": rendered.toc,
+            "reading_time": self.reading_time_override or estimate_reading_time(self.body),
+        }
 
     @property
     def was_updated(self):
@@ -243,17 +183,3 @@ class Post(models.Model):
         """The post a preview token names. Raises signing.SignatureExpired or signing.BadSignature."""
         pk = signing.loads(token, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
         return cls.objects.select_related("category", "series").get(pk=pk)
-
-    def _redirect_from(self, old_path):
-        """Readers and search engines following the old address get a 301 to the new one."""
-        site = Site.objects.get(pk=settings.SITE_ID)
-        new_path = self.get_absolute_url()
-        # Older addresses of this post skip straight to the newest one, and the new address is no longer a redirect.
-        Redirect.objects.filter(site=site, new_path=old_path).update(new_path=new_path)
-        Redirect.objects.filter(site=site, old_path=new_path).delete()
-        Redirect.objects.update_or_create(site=site, old_path=old_path, defaults={"new_path": new_path})
-
-
-def next_scheduled_publish():
-    """When the next scheduled post goes live, so cached pages can expire then (see portfolio.cache)."""
-    return Post.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from portfolio.models import SingletonModel
+
 
 class Topic(models.TextChoices):
     DISTRIBUTED_SYSTEMS = "distributed-systems", "Distributed systems"
@@ -91,8 +93,8 @@ class ContactMessage(Notified):
         return f"{self.get_topic_display()} from {self.name}"
 
 
-class BookingSettings(models.Model):
-    """How intro calls can be booked. The database allows exactly one row."""
+class BookingSettings(SingletonModel):
+    """How intro calls can be booked (one row)."""
 
     owner_timezone = models.CharField(
         "your time zone",
@@ -112,25 +114,21 @@ class BookingSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(SingletonModel.Meta):
         verbose_name = "booking settings"
         verbose_name_plural = "booking settings"
         constraints = [
-            models.CheckConstraint(condition=models.Q(id=1), name="booking_settings_single_row"),
+            *SingletonModel.Meta.constraints,
             models.CheckConstraint(condition=models.Q(slot_minutes__gte=5), name="booking_settings_slot_minutes_min"),
         ]
 
     def __str__(self):
         return "Booking settings"
 
-    def save(self, *args, **kwargs):
-        self.pk = 1  # the one row
-        super().save(*args, **kwargs)
-
     @classmethod
     def load(cls):
         """The settings row, or unsaved defaults (with no availability) before the owner creates it."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        return super().load() or cls(pk=1)
 
     @property
     def zone(self):

@@ -18,6 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from contact.about import resolve_about
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.slots import format_when
+from portfolio.links import absolute_url
 from portfolio.models import SiteProfile
 
 logger = logging.getLogger(__name__)
@@ -31,10 +32,6 @@ def single_line(value, limit=80):
     """Whatever a visitor typed, as one short line that is safe in an email header."""
     text = " ".join(_CONTROL.sub(" ", str(value)).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def absolute(path):
-    return f"{settings.SITE_URL}{path}"
 
 
 def cancel_token(booking):
@@ -53,7 +50,7 @@ def booking_from_cancel_token(token):
 
 
 def cancel_url(booking):
-    return absolute(reverse("contact:booking_cancel", args=[cancel_token(booking)]))
+    return absolute_url(reverse("contact:booking_cancel", args=[cancel_token(booking)]))
 
 
 def _email(subject, template, context, to, reply_to=None):
@@ -88,12 +85,12 @@ def _context(obj, profile):
             "when_visitor": format_when(obj.slot_start, ZoneInfo(obj.visitor_timezone)),
             "minutes": int((obj.slot_end - obj.slot_start).total_seconds() // 60),
             "cancel_url": cancel_url(obj),
-            "admin_url": absolute(reverse("admin:contact_bookingrequest_change", args=[obj.pk])),
+            "admin_url": absolute_url(reverse("admin:contact_bookingrequest_change", args=[obj.pk])),
         }
     else:
         context |= {
             "about": resolve_about(obj.about),
-            "admin_url": absolute(reverse("admin:contact_contactmessage_change", args=[obj.pk])),
+            "admin_url": absolute_url(reverse("admin:contact_contactmessage_change", args=[obj.pk])),
         }
     return context
 

@@ -1,11 +1,16 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site
 from django.shortcuts import redirect
 from django.urls import reverse
+from taggit.admin import TagAdmin as TaggitTagAdmin
+from taggit.models import Tag
 
-from portfolio.cache import update_content
+from portfolio.links import absolute_url
 from portfolio.models import FocusArea, SiteProfile, SocialLink
+from portfolio.publishing_admin import ViewOnSiteMixin
+from portfolio.tags import tag_key
 
 admin.site.site_header = "Portfolio admin"
 admin.site.site_title = "Portfolio admin"
@@ -16,7 +21,7 @@ admin.site.unregister(Site)
 
 
 @admin.register(SiteProfile)
-class SiteProfileAdmin(admin.ModelAdmin):
+class SiteProfileAdmin(ViewOnSiteMixin, admin.ModelAdmin):
     list_display = ["owner_name", "headline", "contact_email", "updated_at"]
     fieldsets = [
         ("Who you are", {"fields": ["owner_name", "avatar", "avatar_alt"]}),
@@ -24,7 +29,6 @@ class SiteProfileAdmin(admin.ModelAdmin):
         ("Contact", {"fields": ["contact_email", "acknowledge_visitors"]}),
         ("Search engines and link previews", {"fields": ["meta_description"]}),
     ]
-    view_on_site = True
 
     # One profile: it can be edited, never duplicated or deleted.
     def has_add_permission(self, request):
@@ -48,14 +52,14 @@ class OrderedVisibleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Show selected on the site")
     def show_selected(self, request, queryset):
-        update_content(queryset, is_visible=True)
+        queryset.update(is_visible=True)
 
     @admin.action(description="Hide selected from the site")
     def hide_selected(self, request, queryset):
-        update_content(queryset, is_visible=False)
+        queryset.update(is_visible=False)
 
     def view_on_site(self, obj):
-        return reverse("home")
+        return absolute_url(reverse("home"))
 
 
 @admin.register(FocusArea)
@@ -69,3 +73,33 @@ class SocialLinkAdmin(OrderedVisibleAdmin):
     list_display = ["label", "kind", "url", "order", "is_visible"]
     list_filter = ["kind", "is_visible"]
     search_fields = ["label", "url"]
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip().lstrip("#").strip()
+        twin = Tag.objects.filter(slug=tag_key(name)).exclude(pk=self.instance.pk).first()
+        if twin is not None:
+            raise forms.ValidationError(f"“{name}” is the same tag as “{twin.name}”: rename that one instead.")
+        return name
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(TaggitTagAdmin):
+    """One tag table for posts and projects. The address follows the name's key, so it never needs typing."""
+
+    form = TagForm
+    list_display = ["name", "slug"]
+    readonly_fields = ["slug"]
+    fields = ["name", "slug"]
+    prepopulated_fields = {}
+
+    def view_on_site(self, obj):
+        return absolute_url(reverse("tag_detail", kwargs={"slug": obj.slug}))

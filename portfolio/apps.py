@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_migrate
 
 
 class PortfolioConfig(AppConfig):
@@ -7,7 +7,19 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Site & home page"
 
     def ready(self):
-        from portfolio.cache import content_changed
+        from django.contrib.redirects.models import Redirect
+        from django.urls import register_converter
+        from taggit.models import Tag, TaggedItem
 
-        for signal in (post_save, post_delete, m2m_changed):
-            signal.connect(content_changed, dispatch_uid=f"content-version-{signal!r}")
+        from portfolio import publishing  # noqa: F401 (its signal handlers)
+        from portfolio.cache import install_version_triggers, register_content
+        from portfolio.models import FocusArea, SiteProfile, SocialLink
+        from portfolio.tags import SlugConverter
+
+        # Slugs in any script (`<uslug:slug>`), before any URLconf is loaded.
+        register_converter(SlugConverter, "uslug")
+
+        # Tags and redirects are shared by every app's pages, so the site registers them itself.
+        register_content(SiteProfile, FocusArea, SocialLink, Tag, TaggedItem, Redirect)
+        # After every migrate (and every test database flush), once all tables exist.
+        post_migrate.connect(install_version_triggers, sender=self, dispatch_uid="content-version-triggers")

@@ -1,35 +1,63 @@
-"""The public page cache.
+"""The public page cache, and the content version that keeps it fresh.
 
-Anonymous GETs of public pages are cached under a key that includes a content
-version. Saving or deleting any content bumps the version, so every cached page
-goes stale at once, with no list of keys to invalidate.
+Anonymous GETs of public pages are cached under a key that includes a content version.
+Any write to a content table bumps the version, so every cached page goes stale at once,
+with no list of keys to invalidate.
 
-Scheduled content (a post with a future publish time) goes live without a save, so
-apps register a function that says when their next scheduled item goes live
-(`register_schedule`). The version remembers that moment, and the first request
-after it bumps the version: the item appears on time, with no cron job.
+The version is one row in the database (`ContentVersion`), bumped by database triggers on
+every table that apps register with `register_content`. So every way content can change is
+seen: a save, a delete, a bulk `update()` or `delete()`, a tag change, an admin action, a
+data migration, the shell, or another process with other cache settings. No call site has
+to remember anything.
+
+Scheduled content (a post with a future publish time) goes live without a write, so apps
+register a function that says when their next scheduled item goes live (`register_schedule`).
+A page cached before that moment expires at it: the item appears on time, with no cron job.
 """
 
+import gzip
 import hashlib
+import re
+import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
 
+import brotli
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.utils.cache import patch_cache_control
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.db.models import F
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-VERSION_KEY = "content-version"
-# The only query parameters our public pages read; anything else bypasses the cache.
-CACHEABLE_PARAMS = {"page", "tech"}
-# Apps whose saves change what public pages show.
-CONTENT_APPS = {"portfolio", "blog", "projects", "taggit", "redirects"}
+from portfolio.models import ContentVersion
 
+# The values a page number may take in a cache key: anything else (0, 01, 99999999…) is answered
+# uncached, so visitors can't mint keys.
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
+# What paginated views pass as `params`.
+PAGED = {"page": PAGE_NUMBER}
+TRIGGER_NAME = "content_version_bump"
+PG_FUNCTION = "portfolio_bump_content_version"
 
+# Tables whose writes change what public pages show, registered by the apps that own them.
+_content_models = []
 # Functions returning the datetime when the next scheduled item goes live, or None.
 _schedules = []
+
+
+def register_content(*content_models):
+    """Declare models whose every write changes public pages (their many-to-many tables included)."""
+    for model in content_models:
+        for candidate in [model, *(field.remote_field.through for field in model._meta.local_many_to_many)]:
+            if candidate not in _content_models:
+                _content_models.append(candidate)
 
 
 def register_schedule(func):
@@ -39,49 +67,99 @@ def register_schedule(func):
     return func
 
 
-def _next_publish_timestamp():
-    moments = [moment for func in _schedules if (moment := func()) is not None]
-    return min(moments).timestamp() if moments else None
+# (version, the next scheduled moment under it): only a write, which bumps the version, or that moment
+# passing can change it, so each process asks the database once per version rather than on every miss.
+_next_publish = {}
 
 
-def _state():
-    """(version, next scheduled publish as a timestamp or None), shared by every worker through the cache."""
-    state = cache.get(VERSION_KEY)
-    if state is None:
-        cache.add(VERSION_KEY, (time.time(), _next_publish_timestamp()), timeout=None)
-        state = cache.get(VERSION_KEY)  # another worker may have just set it; theirs wins
-    return state
+def forget_local_state():
+    """Drop what this process remembers about versions (tests roll versions back; production never does)."""
+    _next_publish.clear()
+    forget_checked_version()
+    local_pages.clear()
+    for memo in _memos:
+        memo.clear()
+
+
+def seconds_until_next_publish(version):
+    """Seconds until the next scheduled item goes live, or None when nothing is scheduled."""
+    moment = _next_publish.get(version, False)
+    if moment is False or (moment is not None and moment <= timezone.now()):
+        moments = [moment for func in _schedules if (moment := func()) is not None]
+        moment = min(moments) if moments else None
+        _next_publish.clear()
+        _next_publish[version] = moment
+    return None if moment is None else max(0.0, (moment - timezone.now()).total_seconds())
 
 
 def content_version():
-    """A timestamp of the last content change; doubles as the pages' Last-Modified."""
-    version, next_publish = _state()
-    if next_publish is not None and time.time() >= next_publish:
-        return bump_content_version()
+    """The current content version, from its row (recreated if a test's flush removed it)."""
+    version = ContentVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    if version is None:
+        # Started from the clock, so a recreated row never repeats a version that keyed older pages.
+        ContentVersion.objects.get_or_create(pk=1, defaults={"version": int(time.time() * 1000)})
+        version = ContentVersion.objects.values_list("version", flat=True).get(pk=1)
     return version
 
 
-def bump_content_version(**kwargs):
-    # Strictly increasing, even for two saves in the same instant, yet never ahead of the clock by more
-    # than a hair: it is also the pages' Last-Modified.
-    version = max(time.time(), _state()[0] + 0.001)
-    cache.set(VERSION_KEY, (version, _next_publish_timestamp()), timeout=None)
-    return version
+def bump_content_version():
+    """Mark all cached pages stale. Writes to content tables do this by themselves, through the triggers."""
+    if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
+        content_version()
+    return content_version()
 
 
-def content_changed(sender, **kwargs):
-    if sender._meta.app_label in CONTENT_APPS:
-        bump_content_version()
-        # Again once the change is committed: a visitor's request between the save and the commit
-        # would otherwise cache the old content under the new version.
-        transaction.on_commit(bump_content_version)
+def _trigger_sql(vendor, table, quote):
+    """The statements that make every write to `table` bump the version row."""
+    version_table = quote(ContentVersion._meta.db_table)
+    bump = f"UPDATE {version_table} SET version = version + 1 WHERE id = 1"
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON {quote(table)}",
+            f"CREATE TRIGGER {TRIGGER_NAME} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {quote(table)} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()",
+        ]
+    statements = []
+    for operation in ("INSERT", "UPDATE", "DELETE"):
+        name = quote(f"{TRIGGER_NAME}_{table}_{operation.lower()}")
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name}",
+            f"CREATE TRIGGER {name} AFTER {operation} ON {quote(table)} BEGIN {bump}; END",
+        ]
+    return statements
 
 
-def update_content(queryset, **fields):
-    """queryset.update() for content, which sends no save signal; returns the number of rows changed."""
-    changed = queryset.update(**fields)
-    content_changed(queryset.model)
-    return changed
+def install_version_triggers(using="default", **kwargs):
+    """(Re)create the triggers on every registered content table; run after each `migrate`."""
+    connection = connections[using]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise NotImplementedError(
+            f"Content version triggers are written for Postgres and SQLite, not {connection.vendor}."
+        )
+    quote = connection.ops.quote_name
+    existing = set(connection.introspection.table_names())
+    statements = []
+    if connection.vendor == "postgresql":
+        statements.append(
+            f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger AS $$ BEGIN "
+            f"UPDATE {quote(ContentVersion._meta.db_table)} SET version = version + 1 WHERE id = 1; "
+            "RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+    for model in _content_models:
+        if model._meta.db_table in existing:
+            statements += _trigger_sql(connection.vendor, model._meta.db_table, quote)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _valid_params(request, params):
+    """Whether every query parameter is one the view reads, with a value it could serve."""
+    for name, values in request.GET.lists():
+        pattern = params.get(name)
+        if pattern is None or len(values) != 1 or not pattern.fullmatch(values[0]):
+            return False
+    return True
 
 
 def _page_key(request, version):
@@ -89,32 +167,252 @@ def _page_key(request, version):
     return f"page:{version}:{hashlib.sha256(path.encode()).hexdigest()}"
 
 
-def cache_public_page(view):
-    """Serve anonymous GETs from the shared cache; staff and other methods always get a fresh page."""
+# --- The in-process tier -------------------------------------------------------------------------
+#
+# Each process keeps a byte-capped LRU of stored pages in front of the shared cache, and reads the
+# content version from the database at most once per PAGE_CACHE_VERSION_CHECK_SECONDS (1 s). So a
+# warm hit touches nothing outside the process. A write made by this process (any INSERT, UPDATE or
+# DELETE on its connections) makes it read the version again on the next request, so the writer
+# sees its own change at once; every other process sees it within the check interval.
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-            response = view(request, *args, **kwargs)
-            patch_cache_control(response, private=True, no_cache=True)
-            return response
-        if not CACHEABLE_PARAMS.issuperset(request.GET):
-            # Unknown parameters change nothing on our pages; not caching them keeps
-            # `?junk=1..N` from filling the cache and pushing real pages out.
-            return view(request, *args, **kwargs)
-        version = content_version()
-        key = _page_key(request, version)
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            if response.status_code == 200 and not response.has_header("Cache-Control"):
-                response["Last-Modified"] = http_date(int(version))
-                # Browsers may keep the page but must ask again each time (a cheap 304 through the
-                # ETag), so an edit in the admin shows on the next visit.
-                patch_cache_control(response, public=True, no_cache=True)
-                cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+
+@dataclass
+class StoredPage:
+    """A rendered page as both tiers keep it: headers, the body, and its gzip and brotli forms made once."""
+
+    status: int
+    headers: list
+    body: bytes
+    gzip: bytes
+    brotli: bytes
+    # The wall-clock moment after which the page must not be served (a scheduled item goes live).
+    expires: float
+
+    @property
+    def size(self):
+        return len(self.body) + len(self.gzip) + len(self.brotli) + 500
+
+    def response(self, request):
+        """A fresh response for this request, in the best encoding it accepts."""
+        body, encoding = self.body, None
+        accepted = request.headers.get("Accept-Encoding", "")
+        if _accepts(accepted, "br"):
+            body, encoding = self.brotli, "br"
+        elif _accepts(accepted, "gzip"):
+            body, encoding = self.gzip, "gzip"
+        response = HttpResponse(body, status=self.status)
+        for name, value in self.headers:
+            response[name] = value
+        if encoding:
+            response["Content-Encoding"] = encoding
         return response
 
+
+def _accepts(header, coding):
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() == coding:
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _stored_page(response, version):
+    body = response.content
+    # The ETag names the content, whatever its encoding; weak, as the bytes differ between encodings.
+    response["ETag"] = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
+    lifetime = settings.PAGE_CACHE_SECONDS
+    if (until_publish := seconds_until_next_publish(version)) is not None:
+        lifetime = min(lifetime, until_publish)
+    return StoredPage(
+        status=response.status_code,
+        # The length differs between encodings; the server sets it for the body it sends.
+        headers=[(name, value) for name, value in response.items() if name.lower() != "content-length"],
+        body=body,
+        gzip=gzip.compress(body, compresslevel=9, mtime=0),
+        brotli=brotli.compress(body, quality=9),
+        expires=time.time() + lifetime,
+    ), lifetime
+
+
+class LocalPages:
+    """This process's LRU of StoredPage by key, holding at most `max_bytes` of bodies."""
+
+    def __init__(self):
+        self.entries = OrderedDict()
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.entries.get(key)
+            if page is None:
+                return None
+            if page.expires <= time.time():
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return page
+
+    def put(self, key, page):
+        max_bytes = settings.PAGE_CACHE_LOCAL_BYTES
+        if page.size > max_bytes:
+            return
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = page
+            self.bytes += page.size
+            while self.bytes > max_bytes:
+                self._drop(next(iter(self.entries)))
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.bytes = 0
+
+    def _drop(self, key):
+        self.bytes -= self.entries.pop(key).size
+
+
+local_pages = LocalPages()
+# (version, when it was read on the monotonic clock); None forces a read.
+_checked_version = None
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE)\b", re.IGNORECASE)
+
+
+def recent_content_version():
+    """The content version as this process last read it, at most PAGE_CACHE_VERSION_CHECK_SECONDS ago."""
+    global _checked_version
+    checked = _checked_version
+    now = time.monotonic()
+    if checked is None or now - checked[1] >= settings.PAGE_CACHE_VERSION_CHECK_SECONDS:
+        version = content_version()
+        if checked is not None and checked[0] != version:
+            local_pages.clear()  # every page in it is stale
+        checked = _checked_version = (version, now)
+    return checked[0]
+
+
+def forget_checked_version(*args, **kwargs):
+    global _checked_version
+    _checked_version = None
+
+
+def _note_writes(execute, sql, params, many, context):
+    # This process just wrote: its next request reads the version again, so it sees its own change.
+    if WRITE_STATEMENT.match(sql):
+        forget_checked_version()
+    return execute(sql, params, many, context)
+
+
+def watch_writes(connection, **kwargs):
+    """connection_created: every database connection of this process reports its writes."""
+    if _note_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_note_writes)
+
+
+connection_created.connect(watch_writes, dispatch_uid="page-cache-watch-writes")
+
+
+def per_content_version(func):
+    """Memoise a function of no arguments in this process until the content version changes.
+
+    For what every page shows and only content changes (the site profile, say): read once per
+    version instead of on every page.
+    """
+    memo = {}
+
+    @wraps(func)
+    def wrapper():
+        version = recent_content_version()
+        if memo.get("version") != version:
+            memo["value"], memo["version"] = func(), version
+        return memo["value"]
+
+    _memos.append(memo)
     return wrapper
+
+
+_memos = []
+
+
+def _answer(request, view, args, kwargs):
+    """An anonymous read of a cacheable page: the local tier, then the shared one, then the view."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        # Caching off, every tier: the page as rendered, for measuring cold pages.
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if _storable(request, response):
+            response["Last-Modified"] = http_date()
+            patch_cache_control(response, public=True, no_cache=True)
+        return response
+    version = recent_content_version()
+    key = _page_key(request, version)
+    page = local_pages.get(key)
+    if page is None:
+        page = cache.get(key)
+        if isinstance(page, StoredPage) and page.expires > time.time():
+            local_pages.put(key, page)
+        else:
+            page = None
+    if page is not None:
+        return page.response(request)
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render"):
+        response.render()
+    if not _storable(request, response):
+        return response
+    # The page was true as of now: a later write changes the version, and a scheduled item going live
+    # ends the entry's life at that moment, so it is never served past it.
+    response["Last-Modified"] = http_date()
+    # Browsers may keep the page but must ask again each time (a cheap 304 through the ETag), so an
+    # edit in the admin shows on the next visit.
+    patch_cache_control(response, public=True, no_cache=True)
+    page, lifetime = _stored_page(response, version)
+    if lifetime > 0:
+        cache.set(key, page, lifetime)
+        local_pages.put(key, page)
+    return page.response(request)
+
+
+def _storable(request, response):
+    # A page that set a cookie or put a CSRF token in a form is this visitor's own.
+    return (
+        response.status_code == 200
+        and not response.has_header("Cache-Control")
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not getattr(response, "streaming", False)
+    )
+
+
+def cache_public_page(view=None, *, params=None):
+    """Serve anonymous GETs from the page cache; signed-in users always get a fresh page; other methods a 405.
+
+    `params` maps the query parameters the view reads to the pattern a value must match to be
+    cached. Any other parameter, or value, is answered without touching the cache, so visitors
+    can't fill it with keys of their own making.
+    """
+    params = {
+        name: re.compile(pattern) if isinstance(pattern, str) else pattern for name, pattern in (params or {}).items()
+    }
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            # Public pages are read-only: anything but a read is refused before any work.
+            if request.method not in ("GET", "HEAD"):
+                return HttpResponseNotAllowed(["GET", "HEAD"])
+            if request.user.is_authenticated:
+                response = view(request, *args, **kwargs)
+                patch_cache_control(response, private=True, no_cache=True)
+                return response
+            if not _valid_params(request, params):
+                return view(request, *args, **kwargs)
+            return _answer(request, view, args, kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

@@ -1,19 +1,13 @@
 from django.conf import settings
 
-from portfolio.cache import content_version
+from portfolio.cache import per_content_version
 from portfolio.models import SiteProfile, SocialLink
 
-# (content version, profile, visible links): every page shows them, and they change only with content,
-# so each process reads them once per content version rather than twice per page.
-_site_rows = (None, None, [])
 
-
+@per_content_version
 def _profile_and_links():
-    global _site_rows
-    version = content_version()
-    if _site_rows[0] != version:
-        _site_rows = (version, SiteProfile.load(), list(SocialLink.objects.filter(is_visible=True)))
-    return _site_rows[1], _site_rows[2]
+    # Every page shows them and only content changes them: read once per content version, not per page.
+    return SiteProfile.load(), list(SocialLink.objects.filter(is_visible=True))
 
 
 def site(request):

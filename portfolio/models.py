@@ -19,8 +19,25 @@ def validate_link(value):
         web_url(value)
 
 
-class SiteProfile(models.Model):
-    """The owner's identity and home-page copy. The database allows exactly one row."""
+class SingletonModel(models.Model):
+    """A model the database allows exactly one row of: id 1, enforced by a check constraint."""
+
+    class Meta:
+        abstract = True
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="%(app_label)s_%(class)s_single_row")]
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # the one row; saving a second instance updates it rather than adding another
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        """The row, or None before anyone has created it."""
+        return cls.objects.filter(pk=1).first()
+
+
+class SiteProfile(SingletonModel):
+    """The owner's identity and home-page copy."""
 
     owner_name = models.CharField(max_length=120, help_text="Your name, as shown in the header and page titles.")
     headline = models.CharField(max_length=200, help_text="The big line at the top of the home page.")
@@ -42,26 +59,14 @@ class SiteProfile(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(SingletonModel.Meta):
         verbose_name = "site profile"
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="site_profile_single_row")]
 
     def __str__(self):
         return self.owner_name
 
-    def save(self, *args, **kwargs):
-        # The first and only row always takes id 1; the check constraint refuses any other.
-        if self.pk is None and not SiteProfile.objects.exists():
-            self.pk = 1
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("home")
-
-    @classmethod
-    def load(cls):
-        """The profile, or None before the owner (or seed_demo) has created it."""
-        return cls.objects.filter(pk=1).first()
 
 
 class OrderedVisible(models.Model):
@@ -121,3 +126,19 @@ class SocialLink(OrderedVisible):
     @property
     def is_external(self):
         return self.url.startswith(("http://", "https://"))
+
+
+class ContentVersion(SingletonModel):
+    """Which version of the public content is current; cached pages are keyed by it (see portfolio.cache).
+
+    It lives in the database, not the cache, so that every process sees every write, whatever its cache
+    settings: database triggers on the content tables bump it, so no code path can forget to.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta(SingletonModel.Meta):
+        verbose_name = "content version"
+
+    def __str__(self):
+        return f"Content version {self.version}"

@@ -130,6 +130,11 @@ else:
         },
     }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Each worker also keeps pages in memory, up to this many bytes (bodies plus their gzip and brotli forms),
+# and asks the database for the content version at most this often: the bound on how long another
+# process's write takes to show. PAGE_CACHE_SECONDS=0 turns every tier off.
+PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(16 * 1024 * 1024)))
+PAGE_CACHE_VERSION_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_VERSION_CHECK_SECONDS", "1"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,24 +1,121 @@
-"""How tags are typed in the admin: in order, with or without a leading #.
+"""One tag per concept, in any script, shared by posts and projects.
 
-taggit sorts tags alphabetically by default; here the order typed is kept, because a
-post's first tag is its primary hashtag (shown in lists and on the home page).
-Wired in through TAGGIT_TAGS_FROM_STRING and TAGGIT_STRING_FROM_TAGS.
+`DistributedSystems`, `Distributed Systems`, `distributed-systems` and `#distributedsystems`
+are one tag: its slug is the name's *key* (case-folded, with spaces, hyphens and underscores
+dropped), and a name whose key already has a tag joins that tag. The tag keeps the spelling it
+was first given, which the owner can change in the admin without changing its address.
+
+Keys keep letters and digits of every script (`café`, `分布式`, `системы`); symbols that tell
+technologies apart are spelled out (`C++` is `cplusplus`, `C#` is `csharp`), and emoji become
+their Unicode names (`🚀` is `rocket`), so no name ever leaves a tag without an address.
+
+Tags also keep the order they are typed in: a post's first tag is its primary hashtag.
+Wired in through TAGGIT_TAGS_FROM_STRING, TAGGIT_STRING_FROM_TAGS and `TaggableManager(manager=...)`.
 """
 
 import re
+import unicodedata
+
+from django.db.models.signals import pre_save
+from taggit.managers import _TaggableManager
+from taggit.models import Tag
+
+from portfolio.markdown import CONTROL_CHARS
+
+# The shape of a tag slug (and of every slug in our URLs): word characters of any script and hyphens.
+# Anything else cannot name a tag, so it is answered without a query (Postgres rejects NUL bytes).
+TAG_SLUG = re.compile(r"[-\w]{1,100}")
+MAX_KEY_LENGTH = 100
+# Direction overrides would reverse the text around a chip, and hide what a name really says.
+BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SPELLED_OUT = {"+": "plus", "#": "sharp", "&": "and"}
+
+
+def clean_name(name):
+    """A typed tag name without control characters (Postgres refuses NUL), a leading # or excess length."""
+    name = BIDI_OVERRIDES.sub("", CONTROL_CHARS.sub(" ", name))
+    return " ".join(name.split()).lstrip("#").strip()[:MAX_KEY_LENGTH]
+
+
+def tag_key(name):
+    """The slug every spelling of a tag name shares: "Distributed Systems" -> "distributedsystems"."""
+    name = unicodedata.normalize("NFKC", name).strip().lstrip("#")
+    parts = []
+    for char in name:
+        if char.isalnum():
+            parts.append(char.casefold())
+        elif char in _SPELLED_OUT:
+            parts.append(_SPELLED_OUT[char])
+        elif unicodedata.category(char) == "So":  # emoji and other pictographs
+            parts.append(re.sub(r"[^a-z0-9]", "", unicodedata.name(char, "").lower()))
+    key = unicodedata.normalize("NFKC", "".join(parts))
+    return key[:MAX_KEY_LENGTH] or "tag"
 
 
 def parse_tags(text):
     """ "AIInfrastructure, Serverless" or "#AIInfrastructure #Serverless" -> ["AIInfrastructure", "Serverless"]."""
     text = (text or "").strip()
     parts = text.split(",") if "," in text else re.split(r"\s+", text)
-    names = []
+    names, keys = [], set()
     for part in parts:
-        name = part.strip().lstrip("#").strip()
-        if name and name not in names:
+        name = clean_name(part)
+        if name and tag_key(name) not in keys:
             names.append(name)
+            keys.add(tag_key(name))
     return names
 
 
 def tags_to_string(tags):
     return ", ".join(tag.name for tag in tags)
+
+
+def tag_for_name(name):
+    """The tag for a typed name: an existing one with the same key, or a new one spelled as given (None if blank)."""
+    name = clean_name(name)
+    if not name:
+        return None
+    tag, _ = Tag.objects.get_or_create(slug=tag_key(name), defaults={"name": _free_name(name)})
+    return tag
+
+
+def _free_name(name):
+    # Names are unique too; a name already taken by a tag with another key (renamed by hand) gets a suffix.
+    candidate, number = name, 1
+    while Tag.objects.filter(name=candidate).exists():
+        number += 1
+        candidate = f"{name[: MAX_KEY_LENGTH - 4]} ({number})"
+    return candidate
+
+
+class NormalisedTagManager(_TaggableManager):
+    """`post.tags.add("Distributed Systems")` finds the tag `DistributedSystems` rather than making a twin."""
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        resolved = [tag_for_name(tag) if isinstance(tag, str) else tag for tag in tags]
+        return super()._to_tag_model_instances([tag for tag in resolved if tag is not None], tag_kwargs)
+
+    def remove(self, *tags):
+        # Removing "distributed systems" removes the tag spelled "DistributedSystems".
+        keys = [tag_key(tag) for tag in tags if isinstance(tag, str)]
+        names = [tag for tag in tags if isinstance(tag, str)]
+        super().remove(*names, *Tag.objects.filter(slug__in=keys).values_list("name", flat=True))
+
+
+def _slug_is_the_key(sender, instance, **kwargs):
+    # However a tag is saved (admin, shell, taggit itself), its address is its name's key.
+    instance.slug = tag_key(instance.name)
+
+
+pre_save.connect(_slug_is_the_key, sender=Tag, dispatch_uid="tag-slug-is-the-key")
+
+
+class SlugConverter:
+    """`<uslug:slug>`: a slug in any script, as `SlugField(allow_unicode=True)` and taggit make them."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.http import require_POST, require_safe
 from django.views.static import serve
 
 from blog.sitemaps import CategorySitemap, PostListSitemap, PostSitemap
@@ -27,15 +28,15 @@ urlpatterns = [
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("feeds/", include("blog.feed_urls")),
     path("favicon.ico", views.favicon),
-    path("tags/<slug:slug>/", views.tag_detail, name="tag_detail"),
+    path("tags/<uslug:slug>/", views.tag_detail, name="tag_detail"),
     path("search/", views.search, name="search"),
     path("blog/", include("blog.urls")),
     path("projects/", include("projects.urls")),
     path("contact/", include("contact.urls")),
     # markdownx's own views answer anyone and trust the browser's content type; these are staff-only and checked.
-    path("markdownx/upload/", uploads.ImageUploadView.as_view(), name="markdownx_upload"),
-    path("markdownx/markdownify/", uploads.MarkdownPreviewView.as_view(), name="markdownx_markdownify"),
+    path("markdownx/upload/", require_POST(uploads.ImageUploadView.as_view()), name="markdownx_upload"),
+    path("markdownx/markdownify/", require_POST(uploads.MarkdownPreviewView.as_view()), name="markdownx_markdownify"),
     path("admin/", admin.site.urls),
     # Uploads are few and small on a personal site, so Django serves them rather than a separate web server.
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", require_safe(serve), {"document_root": settings.MEDIA_ROOT}),
 ]

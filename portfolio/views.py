@@ -1,17 +1,18 @@
-from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
-from portfolio.cache import cache_public_page
+from portfolio.cache import PAGED, cache_public_page
+from portfolio.links import absolute_url
 from portfolio.models import FocusArea
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
@@ -30,18 +31,20 @@ def home(request):
     return render(request, "portfolio/home.html", context)
 
 
-@cache_public_page
+@cache_public_page(params=PAGED)
 def tag_detail(request, slug):
     """Everything with one tag: projects (by tech) and posts share one tag namespace."""
     live_posts = Post.objects.published()
     # The tag and its live post count in one query; the paginator then needs no COUNT of its own.
+    live_post_count = Subquery(
+        live_posts.filter(tags=OuterRef("pk")).order_by().values("tags").annotate(n=Count("pk")).values("n"),
+        output_field=IntegerField(),
+    )
+    # Only tags on published content have a page: a draft's topics are nobody's business yet. EXISTS, so
+    # the check stops at the first match instead of listing every published post's tags.
+    on_live_project = Exists(Project.objects.published().filter(tech=OuterRef("pk")))
     tag = get_object_or_404(
-        Tag.objects.annotate(
-            live_post_count=Subquery(
-                live_posts.filter(tags=OuterRef("pk")).order_by().values("tags").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            )
-        ),
+        Tag.objects.annotate(live_post_count=live_post_count).filter(Q(live_post_count__gt=0) | on_live_project),
         slug=slug,
     )
     paginator = Paginator(live_posts.for_lists().filter(tags=tag), POSTS_PER_PAGE)
@@ -63,6 +66,7 @@ def tag_detail(request, slug):
 
 # Not page-cached: every query would be its own key (an unbounded, visitor-chosen key space), and a
 # search costs a few fixed queries anyway. `q` stays out of portfolio.cache's CACHEABLE_PARAMS.
+@require_safe
 def search(request):
     """/search/?q=: published posts and projects matching the words, best first. No query, no search."""
     raw = request.GET.get("q", "")
@@ -75,6 +79,7 @@ def search(request):
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """200 when the app and its database answer; 503 otherwise, for load balancers and monitors."""
     try:
@@ -86,11 +91,13 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 def favicon(request):
     # Browsers ask for /favicon.ico on every page that names no icon, the admin's included.
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
+@require_safe
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
 
@@ -108,7 +115,7 @@ def _llms_entries(items):
     return [
         {
             "title": _link_text(item.title),
-            "url": settings.SITE_URL + item.get_absolute_url(),
+            "url": absolute_url(item.get_absolute_url()),
             "summary": _one_line(item.summary),
         }
         for item in items

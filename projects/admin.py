@@ -1,20 +1,21 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from markdownx.admin import MarkdownxModelAdmin
 from taggit.forms import TagWidget
 from taggit.managers import TaggableManager
 
-from portfolio.cache import update_content
 from portfolio.models import WEB_URL_MESSAGE
+from portfolio.publishing_admin import PublicationStateFilter, PublishableAdmin
 from projects.models import Project
 
 
 @admin.register(Project)
-class ProjectAdmin(MarkdownxModelAdmin):
-    list_display = ["title", "tech_list", "status", "featured", "order", "updated_at"]
+class ProjectAdmin(PublishableAdmin, MarkdownxModelAdmin):
+    list_display = ["title", "tech_list", "publication", "featured", "order"]
     list_display_links = ["title"]
     list_editable = ["featured", "order"]
-    list_filter = ["status", "featured", "tech"]
+    # Only the tags projects use: posts' hashtags share the table but are no filter for projects.
+    list_filter = [PublicationStateFilter, "featured", ("tech", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "started"
@@ -27,13 +28,12 @@ class ProjectAdmin(MarkdownxModelAdmin):
         TaggableManager: {"widget": TagWidget(attrs={"class": "vLargeTextField"})},
     }
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "tech", "status", "featured", "order"]}),
+        (None, {"fields": ["title", "slug", "summary", "tech", "featured", "order"]}),
+        ("Publishing", {"fields": ["status", "published_at"]}),
         ("Case study", {"fields": ["body", "cover_image", "cover_alt"]}),
         ("Links", {"fields": ["repo_url", "demo_url", "related_posts"]}),
         ("Dates", {"fields": ["started", "ended"]}),
     ]
-    actions = ["publish_selected", "unpublish_selected"]
-    view_on_site = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tech")
@@ -41,13 +41,3 @@ class ProjectAdmin(MarkdownxModelAdmin):
     @admin.display(description="Tech stack")
     def tech_list(self, obj):
         return ", ".join(tag.name for tag in obj.tech.all())
-
-    @admin.action(description="Publish selected projects")
-    def publish_selected(self, request, queryset):
-        count = update_content(queryset, status=Project.Status.PUBLISHED)
-        self.message_user(request, f"Published {count} project{'s' * (count != 1)}.", messages.SUCCESS)
-
-    @admin.action(description="Unpublish selected projects (back to draft)")
-    def unpublish_selected(self, request, queryset):
-        count = update_content(queryset, status=Project.Status.DRAFT)
-        self.message_user(request, f"Unpublished {count} project{'s' * (count != 1)}.", messages.SUCCESS)

@@ -6,15 +6,12 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from portfolio.markdown import plain_text, render
 from portfolio.models import web_url
+from portfolio.publishing import Publishable, PublishableQuerySet
+from portfolio.tags import NormalisedTagManager
 
 
-class ProjectQuerySet(models.QuerySet):
-    def published(self):
-        """The one publishing rule for what the public sees."""
-        return self.filter(status=Project.Status.PUBLISHED)
-
+class ProjectQuerySet(PublishableQuerySet):
     def featured(self):
         """Published projects picked for the home page, in the owner's order."""
         return self.published().filter(featured=True).with_tech()
@@ -35,25 +32,22 @@ class ProjectQuerySet(models.QuerySet):
         )
 
 
-class Project(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-
+class Project(Publishable):
     title = models.CharField(max_length=200, help_text="The project's name, e.g. “ResumeSnap”.")
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The end of the project's address, e.g. /projects/resumesnap/."
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The end of the project's address, e.g. /projects/resumesnap/.",
     )
     summary = models.TextField(
         max_length=500, help_text="One or two sentences for the project cards, the home page and link previews."
     )
     body = MarkdownxField(blank=True, help_text="The case study, in Markdown. Drag an image in to upload it.")
-    body_html = models.TextField(editable=False, default="")
-    # What site search matches: the rendered case study as plain text, never raw Markdown or HTML.
-    search_text = models.TextField(editable=False, default="")
     tech = TaggableManager(
         "tech stack",
         blank=True,
+        manager=NormalisedTagManager,
         help_text="Technologies, separated by commas. They share tags with posts, so a tag's page shows both.",
     )
     repo_url = models.URLField(
@@ -76,9 +70,6 @@ class Project(models.Model):
     order = models.PositiveIntegerField(
         default=0, help_text="Lower numbers come first, on the home page and in the projects list."
     )
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.DRAFT, help_text="Drafts are visible to staff only."
-    )
     related_posts = models.ManyToManyField(
         "blog.Post",
         blank=True,
@@ -87,35 +78,26 @@ class Project(models.Model):
     )
     started = models.DateField(null=True, blank=True, help_text="Optional: when the work began.")
     ended = models.DateField(null=True, blank=True, help_text="Optional: leave empty while the project is ongoing.")
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["order", "id"]
         get_latest_by = "updated_at"
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(started__isnull=True) | Q(ended__isnull=True) | Q(ended__gte=F("started")),
                 name="project_ends_after_it_starts",
                 violation_error_message="A project can't end before it starts.",
-            )
+            ),
         ]
 
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.body_html = render(self.body).html
-        self.search_text = plain_text(self.body_html)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return reverse("projects:project_detail", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
 
     @property
     def has_case_study(self):
@@ -131,3 +113,9 @@ class Project(models.Model):
             published.filter(before).order_by("-order", "-id").first(),
             published.filter(after).order_by("order", "id").first(),
         )
+
+
+def build_log_panel(post):
+    """Under a post: "Part of the build log of …", for the published projects that list it."""
+    projects = list(Project.objects.published().filter(related_posts=post).only("title", "slug"))
+    return ("projects/includes/build_log_note.html", {"projects": projects}) if projects else None

@@ -1,11 +1,12 @@
 from django.urls import path
 
 from portfolio.cache import cache_public_page
+from portfolio.tags import TAG_SLUG
 from projects import views
 
 app_name = "projects"
 
 urlpatterns = [
-    path("", cache_public_page(views.ProjectListView.as_view()), name="project_list"),
-    path("<slug:slug>/", cache_public_page(views.ProjectDetailView.as_view()), name="project_detail"),
+    path("", cache_public_page(views.ProjectListView.as_view(), params={"tech": TAG_SLUG}), name="project_list"),
+    path("<uslug:slug>/", cache_public_page(views.ProjectDetailView.as_view()), name="project_detail"),
 ]

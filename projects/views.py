@@ -1,13 +1,8 @@
-import re
-
 from django.views.generic import DetailView, ListView
 
 from portfolio.mixins import StaffSeesDraftsMixin
+from portfolio.tags import TAG_SLUG
 from projects.models import Project
-
-# The shape of a taggit slug. Anything else cannot match a tag, so it is answered without a query
-# (and never reaches the database: Postgres rejects NUL bytes with an error).
-TECH_SLUG = re.compile(r"[-\w]{1,100}")
 
 
 class ProjectListView(ListView):
@@ -18,9 +13,14 @@ class ProjectListView(ListView):
         self.tech = self.request.GET.get("tech", "").strip()
         if not self.tech:
             return Project.objects.published().with_tech()
-        if not TECH_SLUG.fullmatch(self.tech):
+        if not TAG_SLUG.fullmatch(self.tech):
             return Project.objects.none()
         return Project.objects.tagged(self.tech)
+
+    def render_to_response(self, context, **kwargs):
+        # No such filter: the empty state, as a 404, so neither crawlers nor the page cache keep it.
+        status = 404 if self.tech and context["active_tech"] is None else 200
+        return super().render_to_response(context, status=status, **kwargs)
 
     def get_context_data(self, **kwargs):
         techs = list(Project.objects.tech_in_use())

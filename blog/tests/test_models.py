@@ -42,6 +42,14 @@ class TestReadingTime:
         images = "\n".join(f"![diagram {i}](/media/{i}.png)" for i in range(10))  # 120 s
         assert estimate_reading_time(words(230) + "\n\n" + images) == 3
 
+    def test_the_image_and_code_constants_are_exactly_12_20_and_2_seconds(self):
+        # Counts large enough that one second more or less per item changes the rounded minutes.
+        assert estimate_reading_time("\n\n".join(["![](/media/i.png)"] * 125)) == 25  # 1500 s
+        one_line_blocks = "\n\n".join(["```\nx = 1\n```"] * 60)  # 60 × (20 + 2) s = 1320 s
+        assert estimate_reading_time(one_line_blocks) == 22
+        long_block = "```\n" + "\n".join(["x = 1"] * 600) + "\n```"  # 20 + 600 × 2 s = 1220 s
+        assert estimate_reading_time(long_block) == 20
+
     def test_link_addresses_are_not_counted_as_words(self):
         link = "[a](https://example.com/" + "/".join(["segment"] * 300) + ")"
         assert estimate_reading_time(link) == 1

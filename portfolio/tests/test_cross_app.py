@@ -21,7 +21,7 @@ def test_a_tag_page_lists_projects_and_posts_with_counts(client):
     post.tags.add("Distributed Systems")
     make_post("Unrelated").tags.add("Cooking")
 
-    html = client.get(reverse("tag_detail", args=["distributed-systems"])).content.decode()
+    html = client.get(reverse("tag_detail", args=["distributedsystems"])).content.decode()
 
     assert 'Projects <span class="count">(1)</span>' in html
     assert 'Posts <span class="count">(1)</span>' in html

@@ -20,9 +20,12 @@ def test_the_tag_page_lists_live_posts_with_that_tag_newest_first(client):
     assert "<h1>#Serverless</h1>" in response.content.decode()
 
 
-def test_a_tag_with_no_live_posts_shows_an_empty_state(client):
+def test_a_tag_used_only_by_drafts_and_scheduled_posts_is_a_404_on_its_page_and_feed(client):
     make_draft(tags=["Lonely"])
-    assert "No posts with this tag yet" in client.get("/tags/lonely/").content.decode()
+    make_post(tags=["Secret"], published_at="future")
+    for slug in ("lonely", "secret"):
+        assert client.get(f"/tags/{slug}/").status_code == 404
+        assert client.get(f"/feeds/tags/{slug}/").status_code == 404
 
 
 def test_post_hashtags_link_to_their_tag_page(client):

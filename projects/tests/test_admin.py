@@ -16,7 +16,7 @@ def test_changelist_offers_order_and_featured_edits_and_status_and_tech_filters(
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="form-0-order"' in html and 'name="form-0-featured"' in html
-    assert "?status__exact=published" in html
+    assert "?state=live" in html
     assert "?tech__id__exact=" in html
     assert admin_client.get(CHANGELIST, {"q": "Agent"}).context["cl"].result_count == 1
 
@@ -60,9 +60,9 @@ def test_admin_refuses_a_javascript_demo_url_with_a_clear_message(admin_client):
 
 def test_publish_and_unpublish_actions_change_status(admin_client):
     project = make_project(status=Project.Status.DRAFT)
-    admin_client.post(CHANGELIST, {"action": "publish_selected", "_selected_action": [project.pk]})
+    admin_client.post(CHANGELIST, {"action": "publish_now", "_selected_action": [project.pk]})
     project.refresh_from_db()
     assert project.status == Project.Status.PUBLISHED
-    admin_client.post(CHANGELIST, {"action": "unpublish_selected", "_selected_action": [project.pk]})
+    admin_client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [project.pk]})
     project.refresh_from_db()
     assert project.status == Project.Status.DRAFT

@@ -1,8 +1,10 @@
 import pytest
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from blog.tests.factories import make_post
+from portfolio.cache import local_pages
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -62,10 +64,11 @@ def test_tech_filter_links_list_only_tech_in_published_projects(client):
     assert 'href="/projects/" aria-current="page"' in links(response)
 
 
-def test_unknown_tech_shows_an_empty_state_not_an_error(client):
+def test_unknown_tech_shows_an_empty_state_with_a_404(client):
+    # A 404, so crawlers never index (and the page cache never stores) filters that match nothing.
     make_project(tech=["Stripe"])
     response = client.get(LIST_URL, {"tech": "cobol"})
-    assert response.status_code == 200
+    assert response.status_code == 404
     assert list(response.context["projects"]) == []
     assert "No tech called <strong>“cobol”</strong>" in links(response)
     assert "See all projects" in links(response)
@@ -77,7 +80,7 @@ def test_unknown_tech_shows_an_empty_state_not_an_error(client):
 def test_tech_filter_handles_odd_characters_safely(client, value):
     make_project("Agent", tech=["LLM"])
     response = client.get(LIST_URL, {"tech": value})
-    assert response.status_code == 200
+    assert response.status_code == (404 if value.strip() else 200)
     html = links(response)
     assert "<script>alert(1)</script>" not in html
     if value.strip():
@@ -212,27 +215,26 @@ def add_projects(n, **fields):
     "url",
     [LIST_URL, f"{LIST_URL}?tech=llm", reverse("home"), reverse("tag_detail", kwargs={"slug": "llm"})],
 )
-def test_project_pages_cost_no_more_queries_with_100_projects_than_with_3(
-    client, url, count_queries, django_assert_max_num_queries
-):
+def test_project_pages_cost_no_more_queries_with_100_projects_than_with_3(client, url, count_queries):
     add_projects(3)
     with_three = count_queries(url)
     add_projects(97)  # each save bumps the content version, so the page cache misses
-    with django_assert_max_num_queries(with_three):
-        response = client.get(url)
-    assert response.status_code == 200
+    assert count_queries(url) <= with_three
+    cache.clear()
+    local_pages.clear()  # and this process's own tier
+    response = client.get(url)
     shown = response.context["featured_projects" if url == reverse("home") else "projects"]
     assert len(shown) == 100
 
 
-def test_project_page_costs_no_more_queries_with_100_build_log_posts_than_with_3(
-    client, count_queries, django_assert_max_num_queries
-):
+def test_project_page_costs_no_more_queries_with_100_build_log_posts_than_with_3(client, count_queries):
     project = make_project(tech=["LLM", "Stripe"], order=2)
     make_project(order=1), make_project(order=3)
     project.related_posts.add(*(make_post() for _ in range(3)))
     with_three = count_queries(project.get_absolute_url())
     project.related_posts.add(*(make_post() for _ in range(97)))
-    with django_assert_max_num_queries(with_three):
-        response = client.get(project.get_absolute_url())
+    assert count_queries(project.get_absolute_url()) <= with_three
+    cache.clear()
+    local_pages.clear()  # and this process's own tier
+    response = client.get(project.get_absolute_url())
     assert len(response.context["related_posts"]) == 100

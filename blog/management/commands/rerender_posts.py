@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from blog.models import Post
-from portfolio.cache import bump_content_version
 
 
 class Command(BaseCommand):
@@ -25,5 +24,4 @@ class Command(BaseCommand):
                 changed += 1
             if number % 50 == 0 or number == total:
                 self.stdout.write(f"  {number}/{total} posts checked, {changed} re-rendered")
-        bump_content_version()  # update() sends no save signal
         self.stdout.write(self.style.SUCCESS(f"Done: {changed} of {total} posts re-rendered."))

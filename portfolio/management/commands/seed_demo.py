@@ -4,7 +4,6 @@ from django.urls import reverse_lazy
 
 from blog.seed import seed_blog
 from contact.seed import seed_contact
-from portfolio.cache import bump_content_version
 from portfolio.models import FocusArea, SiteProfile, SocialLink
 from portfolio.seed import SEED_FILE, load_seed
 from projects.seed import seed_projects
@@ -59,6 +58,5 @@ class Command(BaseCommand):
     def handle(self, *args, seed_file, **options):
         content = load_seed(seed_file)
         created = seed_site(content) | seed_blog(content) | seed_projects(content) | seed_contact(content)
-        bump_content_version()  # bulk_create sends no save signals
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded from {seed_file}: added {summary}."))
