@@ -174,6 +174,7 @@ def _page_key(request, version):
 # warm hit touches nothing outside the process. A write made by this process (any INSERT, UPDATE or
 # DELETE on its connections) makes it read the version again on the next request, so the writer
 # sees its own change at once; every other process sees it within the check interval.
+# (Tables are named in registration order; the list is short, and only write statements are searched.)
 
 
 @dataclass
@@ -300,10 +301,15 @@ def forget_checked_version(*args, **kwargs):
 
 
 def _note_writes(execute, sql, params, many, context):
-    # This process just wrote: its next request reads the version again, so it sees its own change.
-    if WRITE_STATEMENT.match(sql):
+    # This process just wrote content: its next request reads the version again, so it sees its own
+    # change. (Writes to other tables, such as the cache's own, change no page.)
+    if WRITE_STATEMENT.match(sql) and any(table in sql for table in _content_tables()):
         forget_checked_version()
     return execute(sql, params, many, context)
+
+
+def _content_tables():
+    return [model._meta.db_table for model in _content_models] + [ContentVersion._meta.db_table]
 
 
 def watch_writes(connection, **kwargs):
