@@ -107,7 +107,6 @@ def stored_vector_statements(table, app_label, model_name):
         "(SELECT string_agg(t.name, ' ') FROM taggit_tag t JOIN taggit_taggeditem i ON i.tag_id = t.id "
         f"WHERE i.content_type_id = {content_type} AND i.object_id = NEW.id)"
     )
-    touch = f"UPDATE {table} SET title = title WHERE id = {{row}} AND {{item_type}} = {content_type}"
     return [
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} tsvector",
         f"""CREATE OR REPLACE FUNCTION {table}_search_vector() RETURNS trigger AS $$ BEGIN
@@ -119,14 +118,9 @@ def stored_vector_statements(table, app_label, model_name):
         f"DROP TRIGGER IF EXISTS {table}_search_vector ON {table}",
         f"CREATE TRIGGER {table}_search_vector BEFORE INSERT OR UPDATE OF title, summary, search_text "
         f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_search_vector()",
-        # A tag added to or removed from a row: touching its title recomputes its vector.
-        f"""CREATE OR REPLACE FUNCTION {table}_search_tags() RETURNS trigger AS $$ BEGIN
-            IF TG_OP <> 'INSERT' THEN {touch.format(row="OLD.object_id", item_type="OLD.content_type_id")}; END IF;
-            IF TG_OP <> 'DELETE' THEN {touch.format(row="NEW.object_id", item_type="NEW.content_type_id")}; END IF;
-            RETURN NULL; END $$ LANGUAGE plpgsql""",
-        f"DROP TRIGGER IF EXISTS {table}_search_tags ON taggit_taggeditem",
-        f"CREATE TRIGGER {table}_search_tags AFTER INSERT OR UPDATE OR DELETE ON taggit_taggeditem "
-        f"FOR EACH ROW EXECUTE FUNCTION {table}_search_tags()",
+        # Tags added to or removed from rows: touching their titles recomputes their vectors, once per
+        # statement, so a bulk insert of tagged items recomputes each row once.
+        *_tagged_rows_triggers(table, content_type),
         # A tag renamed: every row carrying it.
         f"""CREATE OR REPLACE FUNCTION {table}_search_tag_names() RETURNS trigger AS $$ BEGIN
             UPDATE {table} SET title = title WHERE id IN (
@@ -138,6 +132,23 @@ def stored_vector_statements(table, app_label, model_name):
         f"UPDATE {table} SET title = title",
         f"CREATE INDEX IF NOT EXISTS {table}_search_vector_gin ON {table} USING gin ({VECTOR_COLUMN})",
     ]
+
+
+def _tagged_rows_triggers(table, content_type):
+    statements = []
+    # Postgres allows a transition table on a trigger of one event only: one trigger per event.
+    for event, transition in (("INSERT", "NEW"), ("DELETE", "OLD"), ("UPDATE", "NEW")):
+        name = f"{table}_search_tags_{event.lower()}"
+        statements += [
+            f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN
+                UPDATE {table} SET title = title WHERE id IN (
+                    SELECT object_id FROM changed_items WHERE content_type_id = {content_type});
+                RETURN NULL; END $$ LANGUAGE plpgsql""",
+            f"DROP TRIGGER IF EXISTS {name} ON taggit_taggeditem",
+            f"CREATE TRIGGER {name} AFTER {event} ON taggit_taggeditem "
+            f"REFERENCING {transition} TABLE AS changed_items FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    return statements
 
 
 def install_stored_vector(table, app_label, model_name):

@@ -105,6 +105,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# psycopg's connection pool, on Postgres with `?pool=true` in DATABASE_URL, sized with `pool_min_size`,
+# `pool_max_size` and `pool_timeout` there too. The pool keeps connections itself, so Django must not
+# (CONN_MAX_AGE=0, which Django requires with a pool).
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+if _database_options.get("pool"):
+    _pool = {
+        name.removeprefix("pool_"): _database_options.pop(name)
+        for name in list(_database_options)
+        if name.startswith("pool_")
+    }
+    _database_options["pool"] = _pool or True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits and cached pages must hold across gunicorn workers, so the cache is
