@@ -1,7 +1,7 @@
 from itertools import groupby
 
 from django.core import signing
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -9,9 +9,17 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from blog.models import Category, Post
 from blog.related import RELATED_POSTS
+from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
 
 POSTS_PER_PAGE = 10
+
+
+@per_content_version
+def live_post_count(category_id=None):
+    """How many posts are live (in a category): counted once per content version, not per page."""
+    posts = Post.objects.published()
+    return (posts.filter(category_id=category_id) if category_id else posts).count()
 
 
 class PostListView(ListView):
@@ -22,6 +30,11 @@ class PostListView(ListView):
     def get_queryset(self):
         # Built per request: published() reads the clock, so a class-level queryset would freeze "now".
         return Post.objects.published().for_lists()
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = live_post_count()
+        return paginator
 
 
 class CategoryDetailView(ListView):
@@ -34,6 +47,11 @@ class CategoryDetailView(ListView):
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
         return Post.objects.published().for_lists().filter(category=self.category)
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = live_post_count(self.category.pk)
+        return paginator
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
@@ -84,8 +102,9 @@ def post_page_context(post):
         when = post.published_at
         older = live.filter(published_at__lte=when).exclude(published_at=when, pk__gte=post.pk)
         newer = live.filter(published_at__gte=when).exclude(published_at=when, pk__lte=post.pk)
-        wanted |= Q(pk__in=older.order_by("-published_at", "-pk").values("pk")[:1])
-        wanted |= Q(pk__in=newer.order_by("published_at", "pk").values("pk")[:1])
+        # `pk = (scalar subquery)`, not `pk IN (…)`: each side of the OR stays an index lookup on Postgres too.
+        wanted |= Q(pk=Subquery(older.order_by("-published_at", "-pk").values("pk")[:1]))
+        wanted |= Q(pk=Subquery(newer.order_by("published_at", "pk").values("pk")[:1]))
     if post.series_id:
         wanted |= Q(series=post.series_id)
     # No liveness filter around the OR: each branch then stays one index lookup (a filter over all live

@@ -322,24 +322,34 @@ connection_created.connect(watch_writes, dispatch_uid="page-cache-watch-writes")
 
 
 def per_content_version(func):
-    """Memoise a function of no arguments in this process until the content version changes.
+    """Memoise `func(*args)` in this process until the content changes or a scheduled item goes live.
 
-    For what every page shows and only content changes (the site profile, say): read once per
-    version instead of on every page.
+    For what pages show that only content and the clock change (the site profile, how many posts are
+    live): read once per version instead of on every page. Arguments must be hashable; at most
+    MEMO_ENTRIES results are kept per function.
     """
     memo = {}
 
     @wraps(func)
-    def wrapper():
+    def wrapper(*args):
         version = recent_content_version()
-        if memo.get("version") != version:
-            memo["value"], memo["version"] = func(), version
-        return memo["value"]
+        if memo.get("version") != version or memo.get("until", float("inf")) <= time.time():
+            memo.clear()
+            until_publish = seconds_until_next_publish(version)
+            memo["version"] = version
+            memo["until"] = float("inf") if until_publish is None else time.time() + until_publish
+        results = memo.setdefault("results", {})
+        if args not in results:
+            if len(results) >= MEMO_ENTRIES:
+                results.clear()
+            results[args] = func(*args)
+        return results[args]
 
     _memos.append(memo)
     return wrapper
 
 
+MEMO_ENTRIES = 1000
 _memos = []
 
 

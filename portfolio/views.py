@@ -1,17 +1,18 @@
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
-from portfolio.cache import PAGED, cache_public_page
+from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
 from portfolio.models import FocusArea
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
@@ -31,24 +32,27 @@ def home(request):
     return render(request, "portfolio/home.html", context)
 
 
+@per_content_version
+def live_tagged_post_count(tag_id):
+    """How many live posts carry a tag: counted once per content version, not per page."""
+    return Post.objects.published().filter(tags=tag_id).count()
+
+
 @cache_public_page(params=PAGED)
 def tag_detail(request, slug):
     """Everything with one tag: projects (by tech) and posts share one tag namespace."""
-    live_posts = Post.objects.published()
-    # The tag and its live post count in one query; the paginator then needs no COUNT of its own.
-    live_post_count = Subquery(
-        live_posts.filter(tags=OuterRef("pk")).order_by().values("tags").annotate(n=Count("pk")).values("n"),
-        output_field=IntegerField(),
+    # Only tags on published content have a page: a draft's topics are nobody's business yet.
+    tag = get_object_or_404(Tag, slug=slug)
+    post_count = live_tagged_post_count(tag.pk)
+    if not post_count and not Project.objects.published().filter(tech=tag).exists():
+        raise Http404("No published post or project has this tag.")
+    # EXISTS rather than a join: newest-first down the publish-date index, stopping at a page's worth,
+    # instead of sorting every post that carries a popular tag.
+    tagged = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Post), object_id=OuterRef("pk"), tag=tag
     )
-    # Only tags on published content have a page: a draft's topics are nobody's business yet. EXISTS, so
-    # the check stops at the first match instead of listing every published post's tags.
-    on_live_project = Exists(Project.objects.published().filter(tech=OuterRef("pk")))
-    tag = get_object_or_404(
-        Tag.objects.annotate(live_post_count=live_post_count).filter(Q(live_post_count__gt=0) | on_live_project),
-        slug=slug,
-    )
-    paginator = Paginator(live_posts.for_lists().filter(tags=tag), POSTS_PER_PAGE)
-    paginator.count = tag.live_post_count or 0
+    paginator = Paginator(Post.objects.published().for_lists().filter(Exists(tagged)), POSTS_PER_PAGE)
+    paginator.count = post_count
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:

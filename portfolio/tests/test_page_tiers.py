@@ -188,3 +188,31 @@ def test_a_worker_whose_tier_was_emptied_refills_it_from_the_shared_cache(client
         assert "Shared post" in client.get("/blog/").text
     assert not view.called
     assert len(local_pages.entries) == 1
+
+
+def test_per_version_memos_follow_writes_and_scheduled_posts(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from blog.views import live_post_count
+
+    make_post("Live")
+    scheduled = make_post("Soon", published_at=timezone.now() + timedelta(hours=1))
+    assert live_post_count() == 1
+    make_post("Another")
+    assert live_post_count() == 2  # a write: counted again
+    later = scheduled.published_at + timedelta(seconds=1)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=later),
+        mock.patch.object(page_cache.time, "time", return_value=later.timestamp()),
+    ):
+        assert live_post_count() == 3  # the scheduled post went live: counted again
+
+
+def test_the_list_pages_count_follows_a_new_post(client):
+    for number in range(10):
+        make_post(f"Post {number}")
+    assert "Page 1 of 2" not in client.get("/blog/").text
+    make_post("The eleventh")
+    assert "Page 1 of 2" in client.get("/blog/").text
