@@ -1,13 +1,11 @@
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from blog.models import Post
 from blog.search import search_posts
@@ -33,33 +31,32 @@ def home(request):
 
 
 @per_content_version
-def live_tagged_post_count(tag_id):
-    """How many live posts carry a tag: counted once per content version, not per page."""
-    return Post.objects.published().filter(tags=tag_id).count()
+def live_tagged_post_ids(tag_id):
+    """The ids of the live posts carrying a tag, newest first, found once per content version.
+
+    A popular tag is on thousands of posts, and finding a page of them means sorting them all; kept
+    here, each page is a slice of this list and one lookup by id.
+    """
+    return list(Post.objects.published().filter(tags=tag_id).values_list("pk", flat=True))
 
 
 @cache_public_page(params=PAGED)
 def tag_detail(request, slug):
     """Everything with one tag: projects (by tech) and posts share one tag namespace."""
-    # Only tags on published content have a page: a draft's topics are nobody's business yet.
     tag = get_object_or_404(Tag, slug=slug)
-    post_count = live_tagged_post_count(tag.pk)
-    if not post_count and not Project.objects.published().filter(tech=tag).exists():
+    post_ids = live_tagged_post_ids(tag.pk)
+    # Only tags on published content have a page: a draft's topics are nobody's business yet.
+    if not post_ids and not Project.objects.published().filter(tech=tag).exists():
         raise Http404("No published post or project has this tag.")
-    # EXISTS rather than a join: newest-first down the publish-date index, stopping at a page's worth,
-    # instead of sorting every post that carries a popular tag.
-    tagged = TaggedItem.objects.filter(
-        content_type=ContentType.objects.get_for_model(Post), object_id=OuterRef("pk"), tag=tag
-    )
-    paginator = Paginator(Post.objects.published().for_lists().filter(Exists(tagged)), POSTS_PER_PAGE)
-    paginator.count = post_count
+    paginator = Paginator(post_ids, POSTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
+    posts = Post.objects.for_lists().in_bulk(page.object_list)
     context = {
         "tag": tag,
-        "posts": page.object_list,
+        "posts": [posts[pk] for pk in page.object_list if pk in posts],
         "page_obj": page,
         "is_paginated": page.has_other_pages(),
         # Projects are few, so they are listed whole, above the first page of posts.
