@@ -12,6 +12,7 @@ class BlogConfig(AppConfig):
         from blog import related
         from blog.models import Category, Post, Series
         from portfolio.cache import register_content, register_schedule
+        from portfolio.renditions import keep_renditions
 
         register_content(Category, Series, Post)
         register_schedule(Post.objects.next_publish_at)
@@ -21,3 +22,4 @@ class BlogConfig(AppConfig):
         pre_delete.connect(related.post_deleting, sender=Post, dispatch_uid="related-pre-delete")
         post_delete.connect(related.post_deleted, sender=Post, dispatch_uid="related-post-delete")
         m2m_changed.connect(related.tags_changed, sender=TaggedItem, dispatch_uid="related-tags")
+        keep_renditions(Post, "cover_image", "cover_renditions")

@@ -122,6 +122,8 @@ class Post(Publishable):
     )
     cover_image = models.ImageField(upload_to="covers/%Y/", blank=True, help_text="Optional; 1600×900 px works best.")
     cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
+    # The cover's WebP renditions, made once after it is uploaded (portfolio/renditions.py).
+    cover_renditions = models.JSONField(editable=False, default=dict)
     series = models.ForeignKey(
         Series,
         null=True,
