@@ -4,7 +4,6 @@ import pytest
 
 from blog.related import rebuild_all as rebuild_related
 from blog.tests.factories import make_category, make_many_posts, make_series
-from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +52,6 @@ def page_urls(posts, category):
 def test_pages_cost_the_same_queries_with_300_posts_as_with_3(client, page, count_queries):
     category = make_category(slug="systems-category")
     series = make_series()
-    make_project("Featured tool", tech=["Systems"], featured=True)
     posts = make_many_posts(3, category=category, tags=["Systems", "Agents"], series=series)
     rebuild_related()
     few = count_queries(page_urls(posts, category)[page])
