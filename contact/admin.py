@@ -1,14 +1,19 @@
 import csv
 
-from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from contact.models import AvailabilityWindow, BookingRequest, BookingSettings, ContactMessage, DateOff
-from contact.notifications import decision_email
+from contact.models import (
+    AvailabilityWindow,
+    BookingRequest,
+    BookingSettings,
+    ContactMessage,
+    DateOff,
+    TransitionRefused,
+)
 from contact.slots import format_when
-from portfolio.models import SiteProfile
 
 
 def csv_cell(row, name):
@@ -36,6 +41,9 @@ class EmailedFilter(admin.SimpleListFilter):
 class InboxAdmin(admin.ModelAdmin):
     """Shared by messages and bookings: they arrive from visitors, so the owner triages rather than adds."""
 
+    class Media:
+        css = {"all": ["css/contact-admin.css"]}
+
     search_fields = ["name", "email", "spam_reason"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "notified_at", "notify_attempts", "last_attempt_at", "last_error", "spam_reason"]
@@ -51,7 +59,11 @@ class InboxAdmin(admin.ModelAdmin):
 
     def set_status(self, request, queryset, status):
         count = queryset.update(status=status)
-        self.message_user(request, f"Marked {count} as {status}.", messages.SUCCESS)
+        label = self.model.Status(status).label.lower()
+        message = ngettext("Marked %(count)d %(name)s as %(label)s.", "Marked %(count)d %(names)s as %(label)s.", count)
+        opts = self.model._meta
+        names = {"name": opts.verbose_name, "names": opts.verbose_name_plural}
+        self.message_user(request, message % {"count": count, "label": label, **names}, messages.SUCCESS)
 
     @admin.action(description="Export selected as CSV")
     def export_csv(self, request, queryset):
@@ -91,39 +103,38 @@ class ContactMessageAdmin(InboxAdmin):
         self.set_status(request, queryset, ContactMessage.Status.ARCHIVED)
 
 
-class BookingRequestForm(forms.ModelForm):
-    class Meta:
-        model = BookingRequest
-        fields = ["status", "visitor_timezone", "name", "email", "topic", "notes"]
-
-    def clean_status(self):
-        # The slot isn't on this form, so Django's own constraint check would skip it; do it here.
-        status = self.cleaned_data["status"]
-        rivals = BookingRequest.objects.live().filter(slot_start=self.instance.slot_start).exclude(pk=self.instance.pk)
-        if status in BookingRequest.LIVE_STATUSES and rivals.exists():
-            raise forms.ValidationError("Another live request already holds this slot, so this one can’t be revived.")
-        return status
+# What each transition emails the visitor, for the admin's messages.
+TRANSITION_EMAILS = {"confirm": "the invite", "decline": "the decline", "cancel": "the cancellation"}
 
 
 @admin.register(BookingRequest)
 class BookingRequestAdmin(InboxAdmin):
-    form = BookingRequestForm
-    list_display = ["name", "slot", "topic", "status", "created_at", "emailed"]
+    """The status changes only through confirm, decline and cancel (list actions or change-form buttons),
+    so every change sends its email and records when; the change form shows the status read-only."""
+
+    change_form_template = "admin/contact/bookingrequest/change_form.html"
+    # The slot is the date that matters here: it leads the list and its date drill-down (and leaving out
+    # the request time, which never wraps, keeps the list within a 1280 px screen).
+    list_display = ["name", "slot", "topic", "status", "emailed"]
     list_filter = ["status", "topic", "slot_start", EmailedFilter]
+    date_hierarchy = "slot_start"
     search_fields = [*InboxAdmin.search_fields, "notes"]
-    fields = [
+    fieldsets = [
+        (None, {"fields": ["status", "slot", "visitor_timezone", "name", "email", "topic", "notes"]}),
+        ("Decision", {"fields": ["decided_at", "cancelled_at", "cancelled_by", "status_emailed_at"]}),
+        ("The email to you", {"classes": ["collapse"], "fields": InboxAdmin.readonly_fields}),
+    ]
+    readonly_fields = [
         "status",
+        *InboxAdmin.readonly_fields,
         "slot",
         "visitor_timezone",
-        "name",
-        "email",
-        "topic",
-        "notes",
         "decided_at",
-        *InboxAdmin.readonly_fields,
+        "cancelled_at",
+        "cancelled_by",
+        "status_emailed_at",
     ]
-    readonly_fields = [*InboxAdmin.readonly_fields, "slot", "visitor_timezone", "decided_at"]
-    actions = ["confirm", "decline", "mark_spam", "export_csv"]
+    actions = ["confirm", "decline", "cancel", "mark_spam", "export_csv"]
     csv_fields = [
         "created_at",
         "status",
@@ -145,51 +156,91 @@ class BookingRequestAdmin(InboxAdmin):
         zone = getattr(self, "owner_zone", None) or BookingSettings.load().zone
         return format_when(obj.slot_start, zone)
 
-    def decide(self, request, queryset, status, verb):
-        profile = SiteProfile.load()
-        if profile is None or not profile.contact_email:
-            self.message_user(request, "Add a contact email to the site profile first.", messages.ERROR)
-            return
-        sent, failed, skipped = 0, [], 0
-        for booking in queryset:
-            if status == BookingRequest.Status.CONFIRMED and not booking.is_live:
-                skipped += 1  # its slot may be someone else's by now
-                continue
-            if booking.status in (BookingRequest.Status.CANCELLED, BookingRequest.Status.SPAM):
-                skipped += 1
-                continue
-            # The decision is stored before the email, so a mail outage never loses it.
-            BookingRequest.objects.filter(pk=booking.pk).update(status=status, decided_at=timezone.now())
-            booking.status = status
+    def transition(self, request, bookings, name):
+        """Run one transition on each booking, then sum up what happened in a few messages."""
+        done, emailed, repeated, failed = 0, 0, 0, []
+        for booking in bookings:
             try:
-                decision_email(booking, profile).send()
-                sent += 1
-            except Exception as exc:
-                failed.append(f"{booking.name} ({type(exc).__name__}: {exc})")
-        if sent:
-            self.message_user(request, f"{verb} {sent} and emailed the visitor.", messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request, f"Skipped {skipped} that were cancelled, spam or no longer live.", messages.WARNING
+                result = getattr(booking, name)()
+            except TransitionRefused as refusal:
+                self.message_user(request, str(refusal), messages.WARNING)
+                continue
+            done += result.changed
+            emailed += result.emailed
+            repeated += not (result.changed or result.emailed or result.error)
+            if result.error:
+                failed.append(f"{booking.name} ({result.error})")
+        verb = BookingRequest.TRANSITIONS[name][0].label.lower()  # "confirmed", "declined", "cancelled"
+        summary = []
+        if done:
+            text = ngettext("%(verb)s %(count)d request.", "%(verb)s %(count)d requests.", done)
+            summary.append(text % {"verb": verb.capitalize(), "count": done})
+        if emailed:
+            text = ngettext(
+                "Emailed %(what)s to %(count)d visitor.", "Emailed %(what)s to %(count)d visitors.", emailed
             )
+            summary.append(text % {"what": TRANSITION_EMAILS[name], "count": emailed})
+        if summary:
+            self.message_user(request, " ".join(summary), messages.SUCCESS)
+        if repeated:
+            text = ngettext(
+                "%(count)d request was already %(verb)s; nothing was sent again.",
+                "%(count)d requests were already %(verb)s; nothing was sent again.",
+                repeated,
+            )
+            self.message_user(request, text % {"count": repeated, "verb": verb}, messages.INFO)
         if failed:
-            self.message_user(
-                request,
-                f"{verb}, but the email failed for: {'; '.join(failed)}. Run the action again to resend.",
-                messages.ERROR,
+            text = ngettext(
+                "The email failed for %(count)d request: %(list)s. Press “%(action)s” again to resend it.",
+                "The email failed for %(count)d requests: %(list)s. Press “%(action)s” again to resend them.",
+                len(failed),
             )
+            values = {"count": len(failed), "list": "; ".join(failed), "action": name.capitalize()}
+            self.message_user(request, text % values, messages.ERROR)
 
     @admin.action(description="Confirm and send the visitor an invite")
     def confirm(self, request, queryset):
-        self.decide(request, queryset, BookingRequest.Status.CONFIRMED, "Confirmed")
+        self.transition(request, queryset, "confirm")
 
     @admin.action(description="Decline and tell the visitor politely")
     def decline(self, request, queryset):
-        self.decide(request, queryset, BookingRequest.Status.DECLINED, "Declined")
+        self.transition(request, queryset, "decline")
 
-    @admin.action(description="Mark selected as spam (frees the slot)")
+    @admin.action(description="Cancel the call and tell the visitor")
+    def cancel(self, request, queryset):
+        self.transition(request, queryset, "cancel")
+
+    @admin.action(description="Mark selected requests as spam (frees the slot)")
     def mark_spam(self, request, queryset):
-        self.set_status(request, queryset, BookingRequest.Status.SPAM)
+        # Only a pending request: a decided one has already been emailed about, so it isn't spam.
+        self.set_status(request, queryset.filter(status=BookingRequest.Status.REQUESTED), BookingRequest.Status.SPAM)
+
+    def render_change_form(self, request, context, obj=None, **kwargs):
+        if obj is not None:
+            context["transitions"] = obj.allowed_transitions()
+            context["status_email_unsent"] = obj.status_email_unsent
+        return super().render_change_form(request, context, obj=obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # Only the fields the owner edited, so saving never writes back a status a visitor changed meanwhile.
+        obj.save(update_fields=form.changed_data) if change else obj.save()
+
+    def response_change(self, request, obj):
+        """The change form's transition buttons submit the form (with its CSRF token) under one name."""
+        name = request.POST.get("_transition")
+        if name in BookingRequest.TRANSITIONS:
+            self.transition(request, [obj], name)
+        elif name == "resend":
+            emailed, error = obj.send_status_email()
+            if emailed:
+                self.message_user(request, "Sent the email again.", messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, error or "It had already been sent.", messages.ERROR if error else messages.INFO
+                )
+        else:
+            return super().response_change(request, obj)
+        return HttpResponseRedirect(request.path)
 
 
 class AvailabilityWindowInline(admin.TabularInline):

@@ -75,7 +75,33 @@ class SpamChecksMixin(forms.Form):
         self.add_error(None, SEND_AGAIN)
 
 
-class VisitorFieldsMixin:
+class VisitorForm(SpamChecksMixin, forms.ModelForm):
+    """What both contact forms ask of a visitor (name, email, topic) behind the same spam checks.
+
+    Subclasses name the model and fields, and extend Meta's dicts with their own fields' entries.
+    """
+
+    class Meta:
+        labels = {"name": "Your name", "email": "Your email", "topic": "Topic"}
+        # Empty, so the model's help texts (written for the owner) don't show to visitors.
+        help_texts = {"name": "", "topic": ""}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+        error_messages = {
+            "name": {"required": "Please tell me your name."},
+            "email": {
+                "required": "Please give an email address I can reply to.",
+                "invalid": "That email address doesn’t look right.",
+            },
+            "topic": {"required": "Please pick a topic.", "invalid_choice": "Please pick a topic from the list."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [("", "Choose a topic…"), *self.fields["topic"].choices[1:]]
+
     def clean_name(self):
         return clean_single_line(self.cleaned_data["name"], "name")
 
@@ -88,38 +114,20 @@ class AboutField(forms.CharField):
         return clean_about(value)
 
 
-class ContactForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
+class ContactForm(VisitorForm):
     about = AboutField(required=False, widget=forms.HiddenInput)
 
-    class Meta:
+    class Meta(VisitorForm.Meta):
         model = ContactMessage
         fields = ["name", "email", "topic", "message", "about"]
-        labels = {"name": "Your name", "email": "Your email", "topic": "Topic", "message": "Message"}
-        help_texts = {
-            "name": "",
+        labels = VisitorForm.Meta.labels | {"message": "Message"}
+        help_texts = VisitorForm.Meta.help_texts | {
             "email": "I’ll reply to this address.",
-            "topic": "",
             "message": "Up to 5,000 characters.",
             "about": "",
         }
-        widgets = {
-            "name": forms.TextInput(attrs={"autocomplete": "name"}),
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "message": forms.Textarea(attrs={"rows": 8}),
-        }
-        error_messages = {
-            "name": {"required": "Please tell me your name."},
-            "email": {
-                "required": "Please give an email address I can reply to.",
-                "invalid": "That email address doesn’t look right.",
-            },
-            "topic": {"required": "Please pick a topic.", "invalid_choice": "Please pick a topic from the list."},
-            "message": {"required": "Please write a message."},
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", "Choose a topic…"), *self.fields["topic"].choices[1:]]
+        widgets = VisitorForm.Meta.widgets | {"message": forms.Textarea(attrs={"rows": 8})}
+        error_messages = VisitorForm.Meta.error_messages | {"message": {"required": "Please write a message."}}
 
 
 def timezone_choices():
@@ -136,7 +144,7 @@ class TimezoneForm(forms.Form):
     tz = forms.ChoiceField(label="Show times in", choices=timezone_choices, required=False)
 
 
-class BookingForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
+class BookingForm(VisitorForm):
     slot = forms.ChoiceField(
         label="Pick a time",
         widget=forms.RadioSelect,
@@ -147,22 +155,15 @@ class BookingForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
     )
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    class Meta:
+    class Meta(VisitorForm.Meta):
         model = BookingRequest
         fields = ["name", "email", "topic", "notes"]
-        labels = {"name": "Your name", "email": "Your email", "topic": "Topic", "notes": "Notes (optional)"}
-        help_texts = {
-            "name": "",
+        labels = VisitorForm.Meta.labels | {"notes": "Notes (optional)"}
+        help_texts = VisitorForm.Meta.help_texts | {
             "email": "The invite goes to this address.",
-            "topic": "",
             "notes": "Anything I should know before we talk. Up to 2,000 characters.",
         }
-        widgets = {
-            "name": forms.TextInput(attrs={"autocomplete": "name"}),
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "notes": forms.Textarea(attrs={"rows": 4}),
-        }
-        error_messages = ContactForm.Meta.error_messages
+        widgets = VisitorForm.Meta.widgets | {"notes": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, slots=(), taken=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +171,6 @@ class BookingForm(VisitorFieldsMixin, SpamChecksMixin, forms.ModelForm):
         self.slots = {slot.value: slot for slot in slots}
         self.taken = set(taken)
         self.fields["slot"].choices = [(value, value) for value in self.slots]
-        self.fields["topic"].choices = [("", "Choose a topic…"), *self.fields["topic"].choices[1:]]
 
     def clean_slot(self):
         slot = self.slots[self.cleaned_data["slot"]]

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -32,6 +33,9 @@ class Notified(models.Model):
     # Retries wait 1, 2, 4 … minutes after each failure, at most an hour.
     RETRY_BASE = timedelta(minutes=1)
     RETRY_MAX = timedelta(hours=1)
+    # A claimed send that recorded no outcome is taken to be still on its way for this long, even by
+    # `send_pending_notifications --now`; after it, the sender is presumed dead and the row is retried.
+    SEND_LEASE = timedelta(minutes=5)
 
     notified_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the email to you went out. Empty: not yet emailed."
@@ -185,6 +189,25 @@ class BookingQuerySet(NotificationQuerySet):
         """Requests that hold their slot."""
         return self.filter(status__in=BookingRequest.LIVE_STATUSES)
 
+    def status_email_unsent(self):
+        """Confirmed, declined or cancelled requests, still ahead, whose email about that hasn't gone out."""
+        return self.filter(
+            status__in=BookingRequest.EMAILED_STATUSES, status_emailed_at__isnull=True, slot_start__gt=timezone.now()
+        )
+
+
+class TransitionRefused(Exception):
+    """A status change the booking's rules forbid. The message is written for whoever asked for it."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What confirm, decline or cancel did."""
+
+    changed: bool  # False when the booking already had that status: a repeated click changes nothing
+    emailed: bool  # the email about the new status went out just now
+    error: str = ""  # why that email failed; the status change stands, and doing it again resends
+
 
 class BookingRequest(Notified):
     class Status(models.TextChoices):
@@ -194,7 +217,19 @@ class BookingRequest(Notified):
         CANCELLED = "cancelled", "Cancelled"
         SPAM = "spam", "Spam"
 
+    class CancelledBy(models.TextChoices):
+        OWNER = "owner", "You"
+        VISITOR = "visitor", "The visitor"
+
     LIVE_STATUSES = [Status.REQUESTED, Status.CONFIRMED]
+    # The only ways the status changes once a request is in: name -> (new status, allowed from, only
+    # while the call is still ahead). Each emails the other side once.
+    TRANSITIONS = {
+        "confirm": (Status.CONFIRMED, [Status.REQUESTED], True),
+        "decline": (Status.DECLINED, [Status.REQUESTED], False),
+        "cancel": (Status.CANCELLED, LIVE_STATUSES, True),
+    }
+    EMAILED_STATUSES = [status for status, _, _ in TRANSITIONS.values()]
 
     slot_start = models.DateTimeField(help_text="When the call starts (shown in your time zone).")
     slot_end = models.DateTimeField(help_text="When the call ends.")
@@ -221,6 +256,17 @@ class BookingRequest(Notified):
     decided_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When you confirmed or declined."
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When the call was cancelled.")
+    cancelled_by = models.CharField(
+        max_length=10, choices=CancelledBy.choices, blank=True, editable=False, help_text="Who cancelled the call."
+    )
+    status_emailed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the email about the current status (invite, decline or cancellation) went out. "
+        "Empty: not sent yet.",
+    )
 
     objects = BookingQuerySet.as_manager()
 
@@ -246,3 +292,79 @@ class BookingRequest(Notified):
     @property
     def is_live(self):
         return self.status in self.LIVE_STATUSES
+
+    @property
+    def is_past(self):
+        return self.slot_start <= timezone.now()
+
+    @property
+    def status_email_unsent(self):
+        """Its transition's email failed and is still worth sending (as `status_email_unsent()` finds)."""
+        return self.status in self.EMAILED_STATUSES and self.status_emailed_at is None and not self.is_past
+
+    def allowed_transitions(self):
+        """The names of the transitions open to this booking now, for the admin's buttons."""
+        return [
+            name
+            for name, (_, sources, ahead_only) in self.TRANSITIONS.items()
+            if self.status in sources and not (ahead_only and self.is_past)
+        ]
+
+    def confirm(self):
+        """Hold the slot for the visitor and send them the invite. Only a pending, future request can be."""
+        return self._move("confirm", decided_at=timezone.now())
+
+    def decline(self):
+        """Free the slot and tell the visitor politely. Only a pending request can be declined."""
+        return self._move("decline", decided_at=timezone.now())
+
+    def cancel(self, by=CancelledBy.OWNER, email=True):
+        """Free the slot and tell the other side. A call whose time has come can't be cancelled any more.
+
+        With email=False the caller sends it later, with `send_status_email()` (e.g. from a task).
+        """
+        return self._move("cancel", email=email, cancelled_at=timezone.now(), cancelled_by=by)
+
+    def _move(self, name, email=True, **fields):
+        status, sources, ahead_only = self.TRANSITIONS[name]
+        # One conditional UPDATE decides, so a double click or a race with the visitor changes it once.
+        allowed = BookingRequest.objects.filter(pk=self.pk, status__in=sources)
+        if ahead_only:
+            allowed = allowed.filter(slot_start__gt=timezone.now())
+        changed = allowed.update(status=status, status_emailed_at=None, **fields)
+        self.refresh_from_db()
+        if self.status != status:
+            raise TransitionRefused(self._refusal(status, sources))
+        emailed, error = self.send_status_email() if email else (False, "")
+        return Transition(changed=bool(changed), emailed=emailed, error=error)
+
+    def _refusal(self, status, sources):
+        done = self.Status(status).label.lower()
+        if self.status in sources:
+            return f"{self} can’t be {done}: its time has passed."
+        if self.status == self.Status.CONFIRMED:
+            return f"{self} is already confirmed, so it can’t be {done}: cancel it instead."
+        return f"{self} is {self.get_status_display().lower()}, so it can’t be {done}."
+
+    def send_status_email(self):
+        """Send the email about the current status, at most once; returns (emailed, error).
+
+        Claiming the row first means a second click, a second process or a retry never sends it again.
+        """
+        if self.status not in self.EMAILED_STATUSES:
+            return False, ""
+        from contact.notifications import status_email  # notifications imports this module
+
+        now = timezone.now()
+        claimed = BookingRequest.objects.filter(pk=self.pk, status=self.status, status_emailed_at__isnull=True).update(
+            status_emailed_at=now
+        )
+        if not claimed:
+            return False, ""
+        try:
+            status_email(self).send()
+        except Exception as exc:  # SMTP down, no contact email: give the claim back, so it can be sent again
+            BookingRequest.objects.filter(pk=self.pk, status_emailed_at=now).update(status_emailed_at=None)
+            return False, f"{type(exc).__name__}: {exc}"[:500]
+        self.status_emailed_at = now
+        return True, ""

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -120,20 +120,24 @@ def acknowledgement_email(obj, profile):
     return _email(subject, template, context, [obj.email], reply_to=[profile.contact_email])
 
 
-def booking_ics(booking, profile):
-    """An invite with UTC times and a UID that stays the same for this booking, so updates replace it."""
+def booking_ics(booking, profile, method="REQUEST"):
+    """An invite (or, with method CANCEL, its withdrawal) in UTC, under a UID that stays the same for this
+    booking, so a calendar replaces or removes the event it already has."""
+    cancelling = method == "CANCEL"
     calendar = Calendar()
     calendar.add("prodid", "-//Portfolio//Intro calls//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
     event = Event()
     event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
+    event.add("sequence", 1 if cancelling else 0)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", booking.slot_start)
     event.add("dtend", booking.slot_end)
     event.add("summary", f"Intro call with {profile.owner_name}")
-    event.add("description", f"{booking.get_topic_display()}. To cancel: {cancel_url(booking)}")
-    event.add("status", "CONFIRMED")
+    if not cancelling:
+        event.add("description", f"{booking.get_topic_display()}. To cancel: {cancel_url(booking)}")
+    event.add("status", "CANCELLED" if cancelling else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{profile.contact_email}")
     organizer.params["cn"] = vText(profile.owner_name)
     event.add("organizer", organizer)
@@ -145,35 +149,48 @@ def booking_ics(booking, profile):
     return calendar.to_ical()
 
 
-def decision_email(booking, profile):
-    """The visitor's confirmation (with an .ics invite) or polite decline, each with a cancel link."""
+def status_email(booking):
+    """The email a booking's transition owes: the invite (.ics), the polite decline, or the cancellation,
+    which goes to whoever didn't cancel. Raises when there is no contact email to send from or to."""
+    profile = SiteProfile.load()
+    if profile is None or not profile.contact_email:
+        raise ValueError("No contact email configured: add one to the site profile in the admin.")
     context = _context(booking, profile)
-    if booking.status == BookingRequest.Status.CONFIRMED:
-        email = _email(
-            f"Intro call confirmed: {context['when_visitor']}",
-            "booking_confirmed",
-            context,
-            [booking.email],
-            reply_to=[profile.contact_email],
-        )
+    to_visitor = {"to": [booking.email], "reply_to": [profile.contact_email]}
+    Status = BookingRequest.Status
+    if booking.status == Status.CONFIRMED:
+        email = _email(f"Intro call confirmed: {context['when_visitor']}", "booking_confirmed", context, **to_visitor)
         email.attach("intro-call.ics", booking_ics(booking, profile), "text/calendar; method=REQUEST")
         return email
-    return _email(
-        "About your intro-call request", "booking_declined", context, [booking.email], reply_to=[profile.contact_email]
-    )
+    if booking.status == Status.DECLINED:
+        return _email("About your intro-call request", "booking_declined", context, **to_visitor)
+    if booking.status != Status.CANCELLED:
+        raise ValueError(f"A {booking.status} booking has no status email.")
+    if booking.cancelled_by == BookingRequest.CancelledBy.VISITOR:
+        subject = f"[Intro call] Cancelled: {context['when_owner']} with {context['name']}"
+        return _email(subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=[booking.email])
+    email = _email(f"Intro call cancelled: {context['when_visitor']}", "booking_cancelled", context, **to_visitor)
+    if booking.decided_at is not None:  # it was confirmed, so the visitor's calendar holds the invite
+        email.attach("intro-call.ics", booking_ics(booking, profile, "CANCEL"), "text/calendar; method=CANCEL")
+    return email
 
 
 def _claim(obj):
-    """Count this attempt, unless another worker got there first (then do nothing)."""
+    """Count this attempt, unless the email went out already or another sender is still on it."""
     now = timezone.now()
+    # Every finished attempt records its outcome (notified_at or last_error), so a recent attempt with
+    # neither is still in flight. The claim clears last_error to mark its own attempt that way.
+    in_flight = Q(last_attempt_at__gt=now - obj.SEND_LEASE, last_error="")
     claimed = (
         type(obj)
-        .objects.filter(pk=obj.pk, notified_at__isnull=True, notify_attempts=obj.notify_attempts)
-        .update(notify_attempts=F("notify_attempts") + 1, last_attempt_at=now)
+        .objects.filter(pk=obj.pk, notified_at__isnull=True)
+        .exclude(in_flight)
+        .update(notify_attempts=F("notify_attempts") + 1, last_attempt_at=now, last_error="")
     )
     if claimed:
         obj.notify_attempts += 1
         obj.last_attempt_at = now
+        obj.last_error = ""
     return bool(claimed)
 
 
@@ -189,7 +206,7 @@ def send_owner_notification(obj):
     The row records every attempt and error, so `send_pending_notifications` can retry it.
     """
     obj = type(obj).objects.filter(pk=obj.pk).first()
-    if obj is None or obj.status == "spam" or obj.notified_at is not None or not _claim(obj):
+    if obj is None or obj.status == "spam" or not _claim(obj):
         return "skipped"
     profile = SiteProfile.load()
     if profile is None or not profile.contact_email:

@@ -12,3 +12,11 @@ def notify_owner(kind, pk):
     by `send_pending_notifications`, since django-tasks has no retries of its own."""
     row = MODELS[kind].objects.filter(pk=pk).first()
     return send_owner_notification(row) if row else "skipped"
+
+
+@task()
+def send_booking_status_email(pk):
+    """The email about a booking's new status, when a visitor changed it (their cancel link), so the
+    request never waits on SMTP. A failure is retried by `send_pending_notifications`."""
+    booking = BookingRequest.objects.filter(pk=pk).first()
+    return booking.send_status_email()[0] if booking else False

@@ -1,3 +1,4 @@
+from contextlib import suppress
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.contrib import messages
@@ -11,10 +12,10 @@ from django.views.generic import FormView, TemplateView
 from contact import ratelimit
 from contact.about import clean_about, resolve_about
 from contact.forms import SLOT_TAKEN, BookingForm, ContactForm, TimezoneForm
-from contact.models import BookingRequest, BookingSettings
+from contact.models import BookingRequest, BookingSettings, TransitionRefused
 from contact.notifications import booking_from_cancel_token
 from contact.slots import candidate_slots, format_when, free_slots, group_by_day
-from contact.tasks import notify_owner
+from contact.tasks import notify_owner, send_booking_status_email
 
 
 def rate_limited(request):
@@ -168,10 +169,9 @@ class BookingCancelView(TemplateView):
         booking = self.booking
         if booking is None:
             return self.get(request, *args, **kwargs)
-        if booking.is_live and booking.slot_start > timezone.now():
-            # Conditional, so a double click or a race with the owner's decline changes it once.
-            BookingRequest.objects.filter(pk=booking.pk, status__in=BookingRequest.LIVE_STATUSES).update(
-                status=BookingRequest.Status.CANCELLED
-            )
-            booking.refresh_from_db()
+        # Refused for a past, declined or already cancelled call: the page then explains which.
+        with suppress(TransitionRefused):
+            if booking.cancel(by=BookingRequest.CancelledBy.VISITOR, email=False).changed:
+                # Robust, like the notifications: a queue outage leaves it to send_pending_notifications.
+                transaction.on_commit(lambda: send_booking_status_email.enqueue(booking.pk), robust=True)
         return self.render_to_response(self.get_context_data(cancelled=True))
