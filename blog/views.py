@@ -15,7 +15,7 @@ from portfolio.mixins import StaffSeesDraftsMixin
 POSTS_PER_PAGE = 10
 
 
-@per_content_version
+@per_content_version(until_next_publish=True)
 def live_post_count(category_id=None):
     """How many posts are live (in a category): counted once per content version, not per page."""
     posts = Post.objects.published()

@@ -321,32 +321,37 @@ def watch_writes(connection, **kwargs):
 connection_created.connect(watch_writes, dispatch_uid="page-cache-watch-writes")
 
 
-def per_content_version(func):
-    """Memoise `func(*args)` in this process until the content changes or a scheduled item goes live.
+def per_content_version(func=None, *, until_next_publish=False):
+    """Memoise `func(*args)` in this process until the content version changes.
 
-    For what pages show that only content and the clock change (the site profile, how many posts are
-    live): read once per version instead of on every page. Arguments must be hashable; at most
-    MEMO_ENTRIES results are kept per function.
+    For what pages show that only content changes (the site profile): read once per version instead
+    of on every page. With `until_next_publish`, also until a scheduled item goes live, for what the
+    clock changes too (how many posts are live). Arguments must be hashable; at most MEMO_ENTRIES
+    results are kept per function.
     """
-    memo = {}
 
-    @wraps(func)
-    def wrapper(*args):
-        version = recent_content_version()
-        if memo.get("version") != version or memo.get("until", float("inf")) <= time.time():
-            memo.clear()
-            until_publish = seconds_until_next_publish(version)
-            memo["version"] = version
-            memo["until"] = float("inf") if until_publish is None else time.time() + until_publish
-        results = memo.setdefault("results", {})
-        if args not in results:
-            if len(results) >= MEMO_ENTRIES:
-                results.clear()
-            results[args] = func(*args)
-        return results[args]
+    def decorate(func):
+        memo = {}
 
-    _memos.append(memo)
-    return wrapper
+        @wraps(func)
+        def wrapper(*args):
+            version = recent_content_version()
+            if memo.get("version") != version or memo.get("until", float("inf")) <= time.time():
+                memo.clear()
+                memo["version"] = version
+                if until_next_publish and (seconds := seconds_until_next_publish(version)) is not None:
+                    memo["until"] = time.time() + seconds
+            results = memo.setdefault("results", {})
+            if args not in results:
+                if len(results) >= MEMO_ENTRIES:
+                    results.clear()
+                results[args] = func(*args)
+            return results[args]
+
+        _memos.append(memo)
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
 
 
 MEMO_ENTRIES = 1000

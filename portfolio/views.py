@@ -30,7 +30,7 @@ def home(request):
     return render(request, "portfolio/home.html", context)
 
 
-@per_content_version
+@per_content_version(until_next_publish=True)
 def live_tagged_post_ids(tag_id):
     """The ids of the live posts carrying a tag, newest first, found once per content version.
 
