@@ -235,15 +235,15 @@ class Bench:
             print(out)
         return parse_wrk(out)
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url, headers=None, timeout=120):
         request = urllib.request.Request(url, headers=headers or {})
-        with urllib.request.urlopen(request, timeout=120) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
 
     def measure(self, leg, mode, site_port, pages, connections_list, rounds, seconds):
         for page in pages:
             url = f"http://127.0.0.1:{site_port}{self.paths[page]}"
-            status, _ = self.fetch(url)
+            status, _ = self.fetch(url, timeout=600)
             if status != 200:
                 raise RuntimeError(f"{url} answered {status}")
             for connections in connections_list:
@@ -264,12 +264,19 @@ class Bench:
     def run_leg(self, leg, database_url, mode, pages, connections_list, *, redis_url=""):
         cold = mode == "cold"
         env = self.site_env(database_url, self.args.port, cold=cold, redis_url=redis_url)
-        site = self.gunicorn("portfolio.wsgi:application", self.args.port, env, f"site-{leg}-{mode}")
-        try:
-            self.measure(leg, mode, self.args.port, pages, connections_list, self.args.rounds, self.args.duration)
-            self.rss[f"{leg}, {mode}"] = self.worker_peak_rss(site)
-        finally:
-            self.stop(site)
+        peaks = self.rss.setdefault(f"{leg}, {mode}", [])
+        # A fresh server for each page: a slow page measured at 64 connections leaves a queue of requests
+        # behind in the listen backlog, which the next page must not wait behind.
+        for page in pages:
+            if redis_url:
+                flush_redis(redis_url)
+            site = self.gunicorn("portfolio.wsgi:application", self.args.port, env, f"site-{leg}-{mode}")
+            try:
+                self.measure(leg, mode, self.args.port, [page], connections_list, self.args.rounds, self.args.duration)
+                new = self.worker_peak_rss(site)
+                peaks[:] = [max(old, now) for old, now in zip(peaks, new, strict=False)] if peaks else new
+            finally:
+                self.stop(site)
 
     def flat_cost(self):
         """Cold post, list and tag pages at 100 posts, against the same pages at the full size."""
