@@ -1,4 +1,4 @@
-# Production image: gunicorn serves the site, whitenoise its static files.
+# Production image: gunicorn serves the site, whitenoise its static files (behind Caddy in compose).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,4 +20,5 @@ RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY="$(python -c 'import secrets; print(sec
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "portfolio.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py (copied above) makes gunicorn's own log lines JSON; the app writes the access log.
+CMD ["gunicorn", "portfolio.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -113,3 +113,33 @@ def axe(page):
         ]
 
     return scan
+
+
+def save_screenshot(page, name, full_page=True):
+    """Like the `screenshot` fixture, for a page of another context (no JavaScript, a logged-in owner)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.fixture
+def editor_page(live_server, browser, settings, tmp_path):
+    """The owner logged in to the admin at 1280×900, in a context without bypass_csp: the policy the
+    owner's browser enforces. Console complaints about the CSP collect in `page.csp_problems`."""
+    from django.contrib.auth.models import User
+
+    settings.MEDIA_ROOT = tmp_path
+    User.objects.create_superuser("owner", "owner@example.com", "a-long-test-password")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.csp_problems = []
+    page.on(
+        "console", lambda message: "Content Security Policy" in message.text and page.csp_problems.append(message.text)
+    )
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "a-long-test-password")
+    page.click("input[type=submit]")
+    yield page
+    context.close()

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
-from markdownx.models import MarkdownxField
-from markdownx.widgets import AdminMarkdownxWidget
 
+from blog.editor import WritingEditorAdmin
 from blog.models import PREVIEW_MAX_AGE, Category, Post, Series
 from portfolio.links import absolute_url
 from portfolio.publishing_admin import PublicationStateFilter, PublishableAdmin, ViewOnSiteMixin
@@ -37,7 +36,7 @@ class SeriesAdmin(PostCountAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(PublishableAdmin):
+class PostAdmin(WritingEditorAdmin, PublishableAdmin):
     list_display = ["title", "publication", "category", "reading_time_display"]
     # Only the tags posts use: projects' tech tags share the table but are no filter for posts.
     list_filter = [PublicationStateFilter, "category", ("tags", admin.RelatedOnlyFieldListFilter)]
@@ -46,20 +45,15 @@ class PostAdmin(PublishableAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "series"]
-    readonly_fields = ["preview_link", "reading_time", "updated_at"]
-    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+    readonly_fields = ["publishing_state", "preview_link", "reading_time", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "tags", "summary"]}),
         ("Body", {"fields": ["body"]}),
-        ("Publishing", {"fields": ["status", "published_at", "preview_link", "updated_at"]}),
+        ("Publishing", {"fields": ["publishing_state", "status", "published_at", "preview_link", "updated_at"]}),
         ("Cover image", {"fields": ["cover_image", "cover_alt"], "classes": ["collapse"]}),
         ("Series", {"fields": ["series", "series_order"], "classes": ["collapse"]}),
         ("Reading time", {"fields": ["reading_time", "reading_time_override"], "classes": ["collapse"]}),
     ]
-
-    class Media:
-        js = ["js/admin-post.js"]
-        css = {"all": ["css/highlight.css", "css/admin.css"]}
 
     @admin.display(description="Reading time", ordering="reading_time")
     def reading_time_display(self, obj):

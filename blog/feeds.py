@@ -4,10 +4,7 @@ Every address in a feed is absolute and built from settings.SITE_URL, never from
 sites framework (whose default row says example.com) or the request's Host header.
 """
 
-import html
-import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from django.contrib.syndication.views import Feed
 from django.http import JsonResponse
@@ -18,21 +15,15 @@ from taggit.models import Tag
 
 from blog.models import Post
 from portfolio.links import absolute_url
+from portfolio.markdown import resolve_urls
 from portfolio.models import SiteProfile
 
 FEED_LENGTH = 20
-# body_html is nh3's output, so every attribute value is double-quoted and escaped.
-URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 
 
 def absolutize_urls(body_html, base_url):
     """Resolve relative links and image sources against base_url: a feed reader has no page to resolve them from."""
-
-    def resolve(match):
-        url = urljoin(base_url, html.unescape(match[2]))
-        return f'{match[1]}="{html.escape(url)}"'
-
-    return URL_ATTRIBUTE.sub(resolve, body_html)
+    return resolve_urls(body_html, base_url)
 
 
 def feed_posts(tag=None):

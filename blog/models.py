@@ -9,6 +9,8 @@ from django.urls import reverse
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
+from portfolio.cards import Card
+from portfolio.markdown import split_fenced_code, validate_renderable
 from portfolio.publishing import Publishable, PublishableQuerySet
 from portfolio.tags import NormalisedTagManager
 
@@ -20,9 +22,10 @@ SECONDS_PER_IMAGE = 12
 PREVIEW_SALT = "blog.post-preview"
 PREVIEW_MAX_AGE = timedelta(days=7)
 
-FENCED_CODE = re.compile(r"^(?P<fence>```|~~~)[^\n]*\n(?P<code>.*?)^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
-IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
-LINK_TARGET = re.compile(r"\]\([^)]*\)")
+# Each pattern stops at the next character that could start another match ("[", "(", "<"), so
+# no two matches scan the same text: the estimate stays linear, whatever the body.
+IMAGE = re.compile(r"!\[[^\[\]]*\]\([^()]*\)|<img\b[^<>]*>", re.IGNORECASE)
+LINK_TARGET = re.compile(r"\]\([^()]*\)")
 WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
@@ -44,11 +47,8 @@ def estimate_reading_time(markdown_text):
             + 12 s per image,
     rounded to the nearest minute, and never less than 1.
     """
-    text = markdown_text or ""
-    seconds = 0
-    for block in FENCED_CODE.finditer(text):
-        seconds += SECONDS_PER_CODE_BLOCK + SECONDS_PER_CODE_LINE * len(block["code"].splitlines())
-    text = FENCED_CODE.sub(" ", text)
+    text, code_blocks = split_fenced_code(markdown_text)
+    seconds = sum(SECONDS_PER_CODE_BLOCK + SECONDS_PER_CODE_LINE * len(lines) for lines in code_blocks)
     seconds += SECONDS_PER_IMAGE * len(IMAGE.findall(text))
     prose = LINK_TARGET.sub("]", IMAGE.sub(" ", text))
     seconds += len(WORD.findall(prose)) * 60 / WORDS_PER_MINUTE
@@ -114,7 +114,10 @@ class Post(Publishable):
         help_text="Hashtags without the #, separated by commas. The first one is the post's primary hashtag.",
     )
     summary = models.TextField(max_length=500, help_text="One or two sentences for lists, feeds and link previews.")
-    body = MarkdownxField(help_text="Markdown. Drag an image in to upload it.")
+    body = MarkdownxField(
+        validators=[validate_renderable],
+        help_text="Markdown, with $…$ for math. Drag an image in to upload it. At most 50,000 characters.",
+    )
     toc = models.JSONField(editable=False, default=list, help_text="The body's headings, for the table of contents.")
     reading_time = models.PositiveSmallIntegerField(editable=False, default=1)
     reading_time_override = models.PositiveSmallIntegerField(
@@ -174,6 +177,16 @@ class Post(Publishable):
     def primary_tag(self):
         tags = list(self.tags.all())
         return tags[0] if tags else None
+
+    def social_card(self, owner=""):
+        """What this post's social card shows (portfolio.cards draws it)."""
+        tags = [f"#{tag.name}" for tag in list(self.tags.all())[:2]]
+        return Card(
+            title=self.title,
+            eyebrow=f"Blog · {self.category.name}",
+            details=(*tags, f"{self.reading_time} min read"),
+            owner=owner,
+        )
 
     def get_preview_url(self):
         """A signed, expiring link that shows this post, draft or not, to anyone who has it."""

@@ -17,4 +17,5 @@ urlpatterns = [
     # Never cached: a preview is private to whoever holds the link.
     path("preview/<str:token>/", require_safe(views.post_preview), name="post_preview"),
     path("<uslug:slug>/", cache_public_page(views.PostDetailView.as_view()), name="post_detail"),
+    path("<uslug:slug>.md", cache_public_page(views.post_markdown), name="post_markdown"),
 ]

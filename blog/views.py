@@ -11,6 +11,7 @@ from blog.models import Category, Post
 from blog.related import RELATED_POSTS
 from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
+from portfolio.twins import markdown_twin
 
 POSTS_PER_PAGE = 10
 
@@ -166,3 +167,20 @@ def post_preview(request, token):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def post_markdown(request, slug):
+    """/blog/<slug>.md: a published post's Markdown with front matter. Drafts and scheduled posts are 404s."""
+    post = get_object_or_404(Post.objects.published().select_related("category").prefetch_related("tags"), slug=slug)
+    return markdown_twin(
+        post,
+        {
+            "title": post.title,
+            "date": post.published_at.isoformat(),
+            "updated": post.updated_at.isoformat(),
+            "category": post.category.name,
+            "tags": [tag.name for tag in post.tags.all()],
+            "summary": post.summary,
+            "reading_time_minutes": post.reading_time,
+        },
+    )

@@ -11,6 +11,7 @@ from contact.models import (
     BookingSettings,
     ContactMessage,
     DateOff,
+    RateCounter,
     TransitionRefused,
 )
 from contact.slots import format_when
@@ -263,4 +264,34 @@ class BookingSettingsAdmin(admin.ModelAdmin):
         return not BookingSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RateCounter)
+class RateCounterAdmin(admin.ModelAdmin):
+    """Who is sending how much: past the spam cap, a flood shows up only here, as a count."""
+
+    list_display = ["scope", "sender", "count", "expires_at"]
+    list_filter = [("expires_at", admin.DateFieldListFilter)]
+    search_fields = ["key"]
+    date_hierarchy = "expires_at"
+    ordering = ["-count"]
+    view_on_site = False
+
+    def get_queryset(self, request):
+        # Used form tokens are counters too, but only the per-address ones tell the owner anything.
+        return super().get_queryset(request).exclude(key__startswith="form-token:")
+
+    @admin.display(description="counts")
+    def scope(self, counter):
+        return {"message": "Messages", "booking": "Booking requests"}.get(counter.key.partition(":")[0], "Other")
+
+    @admin.display(description="sender (hash of the address, as on their messages)")
+    def sender(self, counter):
+        return counter.key.partition(":")[2]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,3 +1,4 @@
+import secrets
 import time
 from zoneinfo import available_timezones
 
@@ -5,21 +6,28 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
+from contact import ratelimit
 from contact.about import clean_about
 from contact.models import BookingRequest, ContactMessage
+from contact.text import BIDI_CONTROLS, has_control_characters, without_bidi_controls
 
 STARTED_SALT = "contact.form.started"
 SLOT_TAKEN = "Sorry, that slot was just taken. Please pick another time."
-# Any control character, including newlines: a name is one line, and it ends up in email headers.
-CONTROL_CHARACTERS = {chr(code) for code in range(32)} | {"\x7f", "\u0085", "\u2028", "\u2029"}
 
 
-def started_token():
-    return signing.dumps(time.time(), salt=STARTED_SALT)
+def started_token(started_at=None):
+    """The form's signed start time, with a random part so each form served has its own single-use token."""
+    return signing.dumps([started_at or time.time(), secrets.token_urlsafe(8)], salt=STARTED_SALT)
+
+
+def token_started_at(token):
+    """The start time a token carries; raises BadSignature (or SignatureExpired) for a forged or stale one."""
+    value = signing.loads(token, salt=STARTED_SALT, max_age=settings.CONTACT_FORM_MAX_AGE_SECONDS)
+    return float(value[0] if isinstance(value, list) else value)
 
 
 def clean_single_line(value, field_label):
-    if any(char in CONTROL_CHARACTERS for char in value):
+    if has_control_characters(value):
         raise forms.ValidationError(f"Keep your {field_label} on one line.")
     return value
 
@@ -28,6 +36,7 @@ SEND_AGAIN = (
     "That was quicker than we expect from a person, so it was held back. "
     "Please check your details and press the button again."
 )
+EXPIRED = "This form was open for a long time, so it was held back. Please check your details and send it again."
 
 
 class SpamChecksMixin(forms.Form):
@@ -38,8 +47,10 @@ class SpamChecksMixin(forms.Form):
     started = forms.CharField(required=False, widget=forms.HiddenInput)
 
     spam_reason = ""
-    # Autofill and paste can beat the minimum too, so a fast sender is asked to send again, not just dropped.
-    too_fast = False
+    # Autofill and paste can beat the minimum too, so a fast sender is asked to send again, not just dropped;
+    # so is someone whose form sat open past its lifetime.
+    send_again = ""
+    started_at = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,21 +69,34 @@ class SpamChecksMixin(forms.Form):
             self.spam_reason = "Honeypot field filled in."
         else:
             try:
-                started = float(signing.loads(self.data.get("started", ""), salt=STARTED_SALT))
-            except (signing.BadSignature, TypeError, ValueError):
+                self.started_at = token_started_at(self.data.get("started", ""))
+            except signing.SignatureExpired:
+                self.spam_reason = "Form timestamp expired."
+                self.send_again = EXPIRED
+            except (signing.BadSignature, TypeError, ValueError, IndexError):
                 self.spam_reason = "Missing or forged form timestamp."
             else:
-                seconds = time.time() - started
+                seconds = time.time() - self.started_at
                 if seconds < settings.CONTACT_MIN_FILL_SECONDS:
                     self.spam_reason = f"Sent {seconds:.1f} s after the form loaded (too fast for a person)."
-                    self.too_fast = True
+                    self.send_again = SEND_AGAIN
         return cleaned
+
+    def check_single_use(self):
+        """A signed start time admits one submission: a replay (or a double click) is stored as spam, not emailed."""
+        if self.started_at is not None and not self.spam_reason and not ratelimit.first_use(self.data["started"]):
+            self.spam_reason = "Form timestamp reused (a replayed submission)."
+
+    def renew_token(self):
+        """After the token was spent on a try that failed (a slot just taken), give the retry its own."""
+        self.data = self.data.copy()
+        self.data["started"] = started_token(self.started_at)
 
     def ask_to_send_again(self):
         """Keep the visitor's input, explain, and start the clock afresh for the second try."""
         self.data = self.data.copy()
         self.data["started"] = started_token()
-        self.add_error(None, SEND_AGAIN)
+        self.add_error(None, self.send_again)
 
 
 class VisitorForm(SpamChecksMixin, forms.ModelForm):
@@ -103,7 +127,18 @@ class VisitorForm(SpamChecksMixin, forms.ModelForm):
         self.fields["topic"].choices = [("", "Choose a topic…"), *self.fields["topic"].choices[1:]]
 
     def clean_name(self):
-        return clean_single_line(self.cleaned_data["name"], "name")
+        # Direction overrides are dropped, not refused: they only ever disguise what a name says.
+        name = without_bidi_controls(clean_single_line(self.cleaned_data["name"], "name")).strip()
+        if not name:
+            raise forms.ValidationError(self.fields["name"].error_messages["required"])
+        return name
+
+    def clean_email(self):
+        # Django accepts control characters inside a quoted local part ("a\x01"@x.org); Reply-To must not.
+        email = self.cleaned_data["email"]
+        if has_control_characters(email) or BIDI_CONTROLS.search(email):
+            raise forms.ValidationError(self.fields["email"].error_messages["invalid"])
+        return email
 
 
 class AboutField(forms.CharField):

@@ -368,3 +368,21 @@ class BookingRequest(Notified):
             return False, f"{type(exc).__name__}: {exc}"[:500]
         self.status_emailed_at = now
         return True, ""
+
+
+class RateCounter(models.Model):
+    """One per-address counter (or used form token) in its current window, for setups without Redis.
+
+    `contact.ratelimit` bumps a row with one atomic upsert; rows whose window has ended are deleted.
+    """
+
+    key = models.CharField(max_length=120, unique=True, help_text="What is counted: a scope and a keyed hash.")
+    count = models.PositiveIntegerField(default=0, help_text="Hits in the current window.")
+    expires_at = models.DateTimeField(db_index=True, help_text="When the current window ends.")
+
+    class Meta:
+        verbose_name = "rate-limit counter"
+        ordering = ["-expires_at"]
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

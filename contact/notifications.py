@@ -18,6 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from contact.about import resolve_about
 from contact.models import BookingRequest, BookingSettings, ContactMessage
 from contact.slots import format_when
+from contact.text import has_control_characters, without_bidi_controls
 from portfolio.links import absolute_url
 from portfolio.models import SiteProfile
 
@@ -30,7 +31,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
 def single_line(value, limit=80):
     """Whatever a visitor typed, as one short line that is safe in an email header."""
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    text = " ".join(_CONTROL.sub(" ", without_bidi_controls(str(value))).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -51,6 +52,11 @@ def booking_from_cancel_token(token):
 
 def cancel_url(booking):
     return absolute_url(reverse("contact:booking_cancel", args=[cancel_token(booking)]))
+
+
+def visitor_reply_to(obj):
+    # The forms refuse such addresses; a row from elsewhere (the admin, an import) still can't reach a header.
+    return None if has_control_characters(obj.email) else [obj.email]
 
 
 def _email(subject, template, context, to, reply_to=None):
@@ -103,7 +109,7 @@ def owner_email(obj, profile):
     else:
         subject = f"[Contact] {context['topic']} from {context['name']}"
         template = "message_owner"
-    return _email(subject, template, context, [profile.contact_email], reply_to=[obj.email])
+    return _email(subject, template, context, [profile.contact_email], reply_to=visitor_reply_to(obj))
 
 
 # The acknowledgement goes to whatever address the visitor typed, so it carries only our own words:
@@ -120,6 +126,57 @@ def acknowledgement_email(obj, profile):
     return _email(subject, template, context, [obj.email], reply_to=[profile.contact_email])
 
 
+CALENDAR_SALT = "contact.booking.calendar"
+CALENDAR_MAX_AGE = timedelta(days=30)
+
+
+def calendar_token(booking):
+    """For the thank-you page's "Add to my calendar" link. Its own salt, so it can never cancel a call."""
+    return signing.dumps({"booking": booking.pk}, salt=CALENDAR_SALT)
+
+
+def booking_from_calendar_token(token):
+    """The live booking a calendar link points at, or None for a forged, expired or no longer live one."""
+    try:
+        data = signing.loads(token, salt=CALENDAR_SALT, max_age=CALENDAR_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict):
+        return None
+    return BookingRequest.objects.live().filter(pk=data.get("booking")).first()
+
+
+def booking_uid(booking):
+    """One UID per booking, for the tentative entry, the invite and its cancellation alike."""
+    return f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
+
+
+def tentative_booking_ics(booking, profile):
+    """The visitor's own calendar entry, right after requesting: tentative until the owner confirms.
+
+    PUBLISH, not REQUEST: it is a copy for their calendar, not an invitation, and it carries none of
+    the visitor's details (nor the cancel link), as anyone holding the link could download it. The
+    invite later has the same UID, so it replaces this entry.
+    """
+    calendar = Calendar()
+    calendar.add("prodid", "-//Portfolio//Intro calls//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", booking_uid(booking))
+    event.add("sequence", 0)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", booking.slot_start)
+    event.add("dtend", booking.slot_end)
+    owner = profile.owner_name if profile and profile.owner_name else "the site owner"
+    event.add("summary", f"Intro call with {owner} (requested)")
+    event.add("description", "Requested, not yet confirmed: the confirmation email brings the final invite.")
+    event.add("status", "TENTATIVE")
+    event.add("url", absolute_url(reverse("contact:booking_form")))
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
 def booking_ics(booking, profile, method="REQUEST"):
     """An invite (or, with method CANCEL, its withdrawal) in UTC, under a UID that stays the same for this
     booking, so a calendar replaces or removes the event it already has."""
@@ -129,7 +186,7 @@ def booking_ics(booking, profile, method="REQUEST"):
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
-    event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}")
+    event.add("uid", booking_uid(booking))
     event.add("sequence", 1 if cancelling else 0)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", booking.slot_start)
@@ -168,7 +225,9 @@ def status_email(booking):
         raise ValueError(f"A {booking.status} booking has no status email.")
     if booking.cancelled_by == BookingRequest.CancelledBy.VISITOR:
         subject = f"[Intro call] Cancelled: {context['when_owner']} with {context['name']}"
-        return _email(subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=[booking.email])
+        return _email(
+            subject, "booking_cancelled_owner", context, [profile.contact_email], reply_to=visitor_reply_to(booking)
+        )
     email = _email(f"Intro call cancelled: {context['when_visitor']}", "booking_cancelled", context, **to_visitor)
     if booking.decided_at is not None:  # it was confirmed, so the visitor's calendar holds the invite
         email.attach("intro-call.ics", booking_ics(booking, profile, "CANCEL"), "text/calendar; method=CANCEL")

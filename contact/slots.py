@@ -61,6 +61,11 @@ def free_slots(slots, taken):
     return [slot for slot in slots if slot.start not in taken]
 
 
+def slot_data(slots):
+    """[{"start", "end"}] as UTC instants: all the picker needs to show the slots in any zone."""
+    return [{"start": slot.value, "end": f"{slot.end:%Y-%m-%dT%H:%MZ}"} for slot in slots]
+
+
 def group_by_day(slots, zone_name):
     """[(day label, [(slot, time label)])] in the visitor's zone, for the booking page."""
     zone = ZoneInfo(zone_name)

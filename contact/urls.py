@@ -13,5 +13,6 @@ urlpatterns = [
     path("sent/", require_safe(views.ContactSentView.as_view()), name="sent"),
     path("book/", form_methods(views.BookingFormView.as_view()), name="booking_form"),
     path("book/sent/", require_safe(views.BookingSentView.as_view()), name="booking_sent"),
+    path("book/calendar/<str:token>/", require_safe(views.BookingCalendarView.as_view()), name="booking_calendar"),
     path("book/cancel/<str:token>/", form_methods(views.BookingCancelView.as_view()), name="booking_cancel"),
 ]

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
 
 
 class PortfolioConfig(AppConfig):
@@ -15,6 +15,7 @@ class PortfolioConfig(AppConfig):
         from portfolio.cache import install_version_triggers, register_content
         from portfolio.models import FocusArea, SiteProfile, SocialLink
         from portfolio.tags import SlugConverter
+        from portfolio.uploads import reencode_image_fields
 
         # Slugs in any script (`<uslug:slug>`), before any URLconf is loaded.
         register_converter(SlugConverter, "uslug")
@@ -23,3 +24,5 @@ class PortfolioConfig(AppConfig):
         register_content(SiteProfile, FocusArea, SocialLink, Tag, TaggedItem, Redirect)
         # After every migrate (and every test database flush), once all tables exist.
         post_migrate.connect(install_version_triggers, sender=self, dispatch_uid="content-version-triggers")
+        # Every model's image uploads, so no byte of an uploaded file is served as it came.
+        pre_save.connect(reencode_image_fields, dispatch_uid="reencode-image-uploads")

@@ -27,8 +27,9 @@ from urllib.parse import urlencode
 
 import brotli
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connections
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -75,6 +76,7 @@ _next_publish = {}
 def forget_local_state():
     """Drop what this process remembers about versions (tests roll versions back; production never does)."""
     _next_publish.clear()
+    _last_known.clear()
     forget_checked_version()
     local_pages.clear()
     for memo in _memos:
@@ -99,6 +101,29 @@ def content_version():
         # Started from the clock, so a recreated row never repeats a version that keyed older pages.
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": int(time.time() * 1000)})
         version = ContentVersion.objects.values_list("version", flat=True).get(pk=1)
+    return version
+
+
+# The version last read, copied into the cache (at most once a minute per process, and on every change).
+# While the database is unreachable no content can change, so that copy still names the right pages,
+# and a server can go on serving them (portfolio/resilience.py answers everything else with a 503).
+LAST_KNOWN_VERSION_KEY = "content-version:last-known"
+_last_known = {}
+
+
+def _serving_version():
+    try:
+        version = content_version()
+    except (OperationalError, InterfaceError):
+        version = cache.get(LAST_KNOWN_VERSION_KEY)
+        if version is None:
+            raise
+        return version
+    if isinstance(caches["default"], DatabaseCache):
+        return version  # a cache in the database is down with it: a copy there could never be read
+    if _last_known.get("version") != version or time.monotonic() - _last_known.get("at", 0) > 60:
+        cache.set(LAST_KNOWN_VERSION_KEY, version, timeout=None)
+        _last_known.update(version=version, at=time.monotonic())
     return version
 
 
@@ -288,7 +313,7 @@ def recent_content_version():
     checked = _checked_version
     now = time.monotonic()
     if checked is None or now - checked[1] >= settings.PAGE_CACHE_VERSION_CHECK_SECONDS:
-        version = content_version()
+        version = _serving_version()
         if checked is not None and checked[0] != version:
             local_pages.clear()  # every page in it is stale
         checked = _checked_version = (version, now)

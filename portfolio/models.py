@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
@@ -8,15 +10,29 @@ WEB_URL_MESSAGE = "Enter a full http:// or https:// address."
 web_url = URLValidator(schemes=["http", "https"], message=WEB_URL_MESSAGE)
 
 
+# What the WHATWG URL parser removes before reading an address: C0 controls and spaces at either end,
+# and ASCII tabs and newlines anywhere (so "/\t/evil.example/" is followed as "//evil.example/").
+_URL_EDGES = "".join(chr(code) for code in range(0x21))
+_TABS_AND_NEWLINES = re.compile(r"[\t\n\r]")
+
+
+def browser_url(value):
+    """The address a browser actually follows for this href."""
+    return _TABS_AND_NEWLINES.sub("", value.strip(_URL_EDGES))
+
+
 def validate_link(value):
     """Allow web links, mailto: and site paths only, so no `javascript:` URL reaches a page."""
+    url = browser_url(value)  # checked as the browser will read it, not as typed
     # Browsers read "//host" and "/\host" as another site, so only a plain path counts as ours.
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return  # a path on this site, such as /contact/book/
-    if value.startswith("mailto:"):
-        EmailValidator(message="Enter a valid email address after mailto:.")(value.removeprefix("mailto:"))
+    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        pass  # a path on this site, such as /contact/book/
+    elif url.startswith("mailto:"):
+        EmailValidator(message="Enter a valid email address after mailto:.")(url.removeprefix("mailto:"))
     else:
-        web_url(value)
+        web_url(url)
+    if url != value:
+        raise ValidationError("Remove the spaces, tabs or line breaks in the address: browsers drop them.")
 
 
 class SingletonModel(models.Model):

@@ -3,7 +3,6 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.decorators.http import require_POST, require_safe
-from django.views.static import serve
 
 from blog.sitemaps import CategorySitemap, PostListSitemap, PostSitemap
 from portfolio import uploads, views
@@ -23,6 +22,7 @@ SITEMAPS = {
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("llms.txt", views.llms_txt, name="llms_txt"),
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
@@ -30,13 +30,18 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag_detail"),
     path("search/", views.search, name="search"),
+    path("cards/<slug:kind>/<str:slug>/<str:key>.png", views.social_card, name="social_card"),
     path("blog/", include("blog.urls")),
     path("projects/", include("projects.urls")),
     path("contact/", include("contact.urls")),
     # markdownx's own views answer anyone and trust the browser's content type; these are staff-only and checked.
     path("markdownx/upload/", require_POST(uploads.ImageUploadView.as_view()), name="markdownx_upload"),
     path("markdownx/markdownify/", require_POST(uploads.MarkdownPreviewView.as_view()), name="markdownx_markdownify"),
-    path("admin/", admin.site.urls),
-    # Uploads are few and small on a personal site, so Django serves them rather than a separate web server.
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", require_safe(serve), {"document_root": settings.MEDIA_ROOT}),
+    path(settings.ADMIN_PATH, admin.site.urls),
+    # Uploads are few and small on a personal site, so Django serves them rather than a separate web server,
+    # from the folder or the shared S3 bucket alike.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", require_safe(views.media), name="media"),
 ]
+
+# The database unreachable anywhere in a request: a friendly 503, not a 500 (portfolio/resilience.py).
+handler500 = "portfolio.resilience.server_error"

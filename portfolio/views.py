@@ -1,8 +1,16 @@
+import mimetypes
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
-from django.http import Http404, JsonResponse
+from django.db.migrations.executor import MigrationExecutor
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
@@ -10,9 +18,10 @@ from taggit.models import Tag
 from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
+from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
-from portfolio.models import FocusArea
+from portfolio.models import FocusArea, SiteProfile
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -79,17 +88,76 @@ def search(request):
     return render(request, "portfolio/search.html", context)
 
 
-@never_cache
-@require_safe
-def healthz(request):
-    """200 when the app and its database answer; 503 otherwise, for load balancers and monitors."""
+def _database_is_up():
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok"})
+        return False
+    return True
+
+
+def _health(database_up, cache_up, **checks):
+    status = "ok" if database_up and cache_up and all(checks.values()) else "degraded"
+    if not database_up:
+        status = "unavailable"
+    body = {"status": status, "database": "up" if database_up else "down", "cache": "up" if cache_up else "down"}
+    body.update({name: "ok" if ok else "pending" for name, ok in checks.items()})
+    return body
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Up: 200 while the app and its database answer, 503 otherwise. Reports the cache too.
+
+    A cache outage leaves it at 200 ("degraded"): pages still render, only slower.
+    """
+    body = _health(_database_is_up(), resilience.cache_is_up())
+    return JsonResponse(body, status=503 if body["status"] == "unavailable" else 200)
+
+
+_migrations_applied = False
+
+
+def _migrations_are_applied():
+    """Whether the schema matches the code; once true it stays true for this process."""
+    global _migrations_applied
+    if not _migrations_applied:
+        executor = MigrationExecutor(connection)
+        _migrations_applied = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return _migrations_applied
+
+
+@never_cache
+@require_safe
+def readyz(request):
+    """Ready: 200 only when this instance can serve every page: the database answers and is migrated.
+
+    A new instance started before `migrate` is up but not ready. A cache outage does not make an
+    instance unready (every instance shares the cache, and pages render without it).
+    """
+    database_up = _database_is_up()
+    try:
+        migrated = database_up and _migrations_are_applied()
+    except DatabaseError:
+        database_up = migrated = False
+    body = _health(database_up, resilience.cache_is_up(), migrations=migrated)
+    return JsonResponse(body, status=200 if database_up and migrated else 503)
+
+
+def media(request, path):
+    """An uploaded file, from whichever storage holds it (a folder, or the S3 bucket every server shares)."""
+    try:
+        file = default_storage.open(path)
+    except (FileNotFoundError, SuspiciousFileOperation, OSError) as error:
+        raise Http404("No such file.") from error
+    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    response = FileResponse(file, content_type=content_type)
+    # Uploads are stored under random names and never change, so browsers may keep them.
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @require_safe
@@ -112,11 +180,12 @@ def _link_text(text):
     return _one_line(text).replace("[", "\\[").replace("]", "\\]")
 
 
-def _llms_entries(items):
+def _llms_entries(items, twin_url_name):
     return [
         {
             "title": _link_text(item.title),
             "url": absolute_url(item.get_absolute_url()),
+            "markdown_url": absolute_url(reverse(twin_url_name, kwargs={"slug": item.slug})),
             "summary": _one_line(item.summary),
         }
         for item in items
@@ -127,7 +196,39 @@ def _llms_entries(items):
 def llms_txt(request):
     """/llms.txt (https://llmstxt.org): who the owner is, then every published post and project, as Markdown."""
     context = {
-        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary")),
-        "projects": _llms_entries(Project.objects.published().only("title", "slug", "summary")),
+        "posts": _llms_entries(Post.objects.published().only("title", "slug", "summary"), "blog:post_markdown"),
+        "projects": _llms_entries(
+            Project.objects.published().only("title", "slug", "summary"), "projects:project_markdown"
+        ),
     }
     return render(request, "llms.txt", context, content_type="text/plain; charset=utf-8")
+
+
+def admin_locked_out(request, original_response=None, credentials=None):
+    """What django-axes answers to a locked-out admin sign-in: a plain explanation, 429, nothing hashed."""
+    context = {
+        "username": (credentials or {}).get("username", ""),
+        "minutes": settings.ADMIN_LOCKOUT_MINUTES,
+        "site_header": admin.site.site_header,
+        "site_title": admin.site.site_title,
+    }
+    return render(request, "admin/locked_out.html", context, status=429)
+
+
+def social_card(request, kind, slug, key):
+    """/cards/<kind>/<slug>/<key>.png: a published item's social card, cached for a year under its key."""
+    owner = getattr(SiteProfile.load(), "owner_name", "")
+    if kind == "post":
+        item = get_object_or_404(
+            Post.objects.published().select_related("category").prefetch_related("tags"), slug=slug
+        )
+        card = item.social_card(owner)
+    elif kind == "project":
+        card = get_object_or_404(Project.objects.published().with_tech(), slug=slug).social_card(owner)
+    elif kind == "tag":
+        card = cards.tag_card(get_object_or_404(Tag, slug=slug), owner)
+    elif kind == "site" and slug == "home":
+        card = cards.home_card(SiteProfile.load())
+    else:
+        raise Http404("No such card.")
+    return cards.card_response(card, key, cards.card_path(kind, slug, card))

@@ -4,13 +4,14 @@ from markdownx.admin import MarkdownxModelAdmin
 from taggit.forms import TagWidget
 from taggit.managers import TaggableManager
 
+from blog.editor import WritingEditorAdmin
 from portfolio.models import WEB_URL_MESSAGE
 from portfolio.publishing_admin import PublicationStateFilter, PublishableAdmin
 from projects.models import Project
 
 
 @admin.register(Project)
-class ProjectAdmin(PublishableAdmin, MarkdownxModelAdmin):
+class ProjectAdmin(WritingEditorAdmin, PublishableAdmin, MarkdownxModelAdmin):
     list_display = ["title", "tech_list", "publication", "featured", "order"]
     list_display_links = ["title"]
     list_editable = ["featured", "order"]
@@ -20,8 +21,9 @@ class ProjectAdmin(PublishableAdmin, MarkdownxModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "started"
     filter_horizontal = ["related_posts"]
+    readonly_fields = ["publishing_state"]
     formfield_overrides = {
-        **MarkdownxModelAdmin.formfield_overrides,
+        **WritingEditorAdmin.formfield_overrides,
         # Someone pasting "github.com/me/app" means https, not http; anything else gets the model's clear message.
         models.URLField: {"assume_scheme": "https", "error_messages": {"invalid": WEB_URL_MESSAGE}},
         # A full stack of names doesn't fit the default narrow box.
@@ -29,7 +31,7 @@ class ProjectAdmin(PublishableAdmin, MarkdownxModelAdmin):
     }
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "tech", "featured", "order"]}),
-        ("Publishing", {"fields": ["status", "published_at"]}),
+        ("Publishing", {"fields": ["publishing_state", "status", "published_at"]}),
         ("Case study", {"fields": ["body", "cover_image", "cover_alt"]}),
         ("Links", {"fields": ["repo_url", "demo_url", "related_posts"]}),
         ("Dates", {"fields": ["started", "ended"]}),

@@ -6,6 +6,8 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from portfolio.cards import Card
+from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
 from portfolio.publishing import Publishable, PublishableQuerySet
 from portfolio.tags import NormalisedTagManager
@@ -43,7 +45,11 @@ class Project(Publishable):
     summary = models.TextField(
         max_length=500, help_text="One or two sentences for the project cards, the home page and link previews."
     )
-    body = MarkdownxField(blank=True, help_text="The case study, in Markdown. Drag an image in to upload it.")
+    body = MarkdownxField(
+        blank=True,
+        validators=[validate_renderable],
+        help_text="The case study, in Markdown, with $…$ for math. Drag an image in to upload it.",
+    )
     tech = TaggableManager(
         "tech stack",
         blank=True,
@@ -105,6 +111,15 @@ class Project(Publishable):
     def has_case_study(self):
         # A seeded project's body is its one-paragraph description, already shown as the summary.
         return bool(self.body.strip()) and self.body.strip() != self.summary.strip()
+
+    def social_card(self, owner=""):
+        """What this project's social card shows (portfolio.cards draws it)."""
+        return Card(
+            title=self.title,
+            eyebrow="Project",
+            details=tuple(tag.name for tag in list(self.tech.all())[:4]),
+            owner=owner,
+        )
 
     def neighbours(self):
         """The previous and next published projects in the owner's order, or None at either end."""

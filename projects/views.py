@@ -1,7 +1,9 @@
+from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
 from portfolio.mixins import StaffSeesDraftsMixin
 from portfolio.tags import TAG_SLUG
+from portfolio.twins import markdown_twin
 from projects.models import Project
 
 
@@ -48,3 +50,20 @@ class ProjectDetailView(StaffSeesDraftsMixin, DetailView):
             next_project=next_project,
             **kwargs,
         )
+
+
+def project_markdown(request, slug):
+    """/projects/<slug>.md: a published project's case study as Markdown with front matter; drafts are 404s."""
+    project = get_object_or_404(Project.objects.published().with_tech(), slug=slug)
+    return markdown_twin(
+        project,
+        {
+            "title": project.title,
+            "date": project.published_at.isoformat(),
+            "updated": project.updated_at.isoformat(),
+            "tags": [tag.name for tag in project.tech.all()],
+            "summary": project.summary,
+            "repository": project.repo_url,
+            "demo": project.demo_url,
+        },
+    )

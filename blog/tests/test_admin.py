@@ -107,3 +107,19 @@ def test_category_and_series_admin_pages_work(admin_client):
         assert admin_client.get(reverse(f"admin:blog_{name}_add")).status_code == 200
     autocomplete = reverse("admin:autocomplete") + "?app_label=blog&model_name=post&field_name=category&term=Cat"
     assert admin_client.get(autocomplete).status_code == 200
+
+
+def test_a_body_too_slow_to_render_is_refused_with_a_message_and_not_saved(admin_client):
+    category = make_category()
+    response = admin_client.post(reverse("admin:blog_post_add"), form_data(category, body="[" * 20000))
+    assert response.status_code == 200
+    assert "too many unclosed or deeply nested square brackets" in response.content.decode()
+    assert not Post.objects.filter(slug="written-in-the-admin").exists()
+
+
+def test_a_body_over_the_size_limit_is_refused_with_its_length(admin_client):
+    category = make_category()
+    response = admin_client.post(reverse("admin:blog_post_add"), form_data(category, body="x" * 50001))
+    assert response.status_code == 200
+    assert "The text is 50,001 characters long; the limit is 50,000." in response.content.decode()
+    assert not Post.objects.exists()

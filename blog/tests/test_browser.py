@@ -72,11 +72,11 @@ def test_a_reader_copies_a_code_block_with_its_button(live_server, page, post):
 def test_table_of_contents_links_scroll_to_their_heading(live_server, page, post):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(live_server.url + post.get_absolute_url())
-    heading = page.locator("#what-to-measure")
+    heading = page.locator("#md-what-to-measure")
     expect(heading).not_to_be_in_viewport()
     page.get_by_role("navigation", name="On this page").get_by_role("link", name="What to measure").click()
     expect(heading).to_be_in_viewport()
-    assert page.url.endswith("#what-to-measure")
+    assert page.url.endswith("#md-what-to-measure")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -125,7 +125,7 @@ def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_c
 
     page.fill("#id_body", "## Live preview\n\n<script>alert(1)</script>")
     page.locator("#id_body").press("End")
-    expect(page.locator(".markdownx-preview h2#live-preview")).to_have_text("Live preview#")
+    expect(page.locator(".markdownx-preview h2#md-live-preview")).to_have_text("Live preview#")
     assert "<script" not in page.inner_html(".markdownx-preview")
 
     expect(page.locator(".markdownx-upload-error")).to_be_hidden()

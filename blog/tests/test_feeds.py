@@ -4,6 +4,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.urls import reverse
 
 from blog.feeds import FEED_LENGTH, absolutize_urls
 from blog.tests.factories import make_category, make_draft, make_many_posts, make_post
@@ -69,7 +70,7 @@ def test_rss_feed_is_rss_2_with_full_content_and_absolute_links(client):
     assert "Fast." in content and "<h2" in content
     assert f'href="{SITE_URL}/projects/tyche/"' in content
     assert f'src="{SITE_URL}/media/covers/diagram.png"' in content
-    assert f'href="{url}#results"' in content
+    assert f'href="{url}#md-results"' in content
 
 
 def test_atom_feed_has_full_content_author_and_both_dates(client):
@@ -223,3 +224,13 @@ def test_the_footer_and_the_blog_page_link_to_the_rss_feed(client):
 
     assert '<p class="footer-feed"><a class="feed-link" href="/feeds/rss/">' in home
     assert blog.count('<a class="feed-link" href="/feeds/rss/"') == 2
+
+
+def test_prose_and_code_showing_an_attribute_survive_unchanged_in_the_feed(client):
+    make_post(slug="attributes", body='Write `<img src="pic.png">`, and src="x" or href="/y" in prose.')
+    item = ET.fromstring(client.get(reverse("feeds:rss")).content).find("channel/item")
+    content = item.findtext(CONTENT)
+    assert '<code>&lt;img src="pic.png"&gt;</code>' in content
+    assert 'src="x" or href="/y" in prose' in content
+    for rewritten in ("/pic.png", "/x", "/y"):
+        assert f"{SITE_URL}/blog/attributes{rewritten}" not in content and f"{SITE_URL}{rewritten}" not in content

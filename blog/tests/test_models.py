@@ -91,10 +91,10 @@ class TestPublishingRule:
 class TestSaving:
     def test_body_is_rendered_and_headings_stored_on_save(self):
         post = make_post(body="## Intro\n\n### Details\n\ntext & more")
-        assert '<h2 id="intro">' in post.body_html
+        assert '<h2 id="md-intro">' in post.body_html
         assert post.toc == [
-            {"level": 2, "id": "intro", "name": "Intro"},
-            {"level": 3, "id": "details", "name": "Details"},
+            {"level": 2, "id": "md-intro", "name": "Intro"},
+            {"level": 3, "id": "md-details", "name": "Details"},
         ]
 
     def test_tags_keep_the_order_they_were_given_so_the_first_is_primary(self):
@@ -169,8 +169,8 @@ class TestRerenderCommand:
         out = StringIO()
         call_command("rerender_posts", stdout=out)
         stale.refresh_from_db()
-        assert '<h2 id="fresh-heading">' in stale.body_html and "<script" not in stale.body_html
-        assert stale.toc == [{"level": 2, "id": "fresh-heading", "name": "Fresh heading"}]
+        assert '<h2 id="md-fresh-heading">' in stale.body_html and "<script" not in stale.body_html
+        assert stale.toc == [{"level": 2, "id": "md-fresh-heading", "name": "Fresh heading"}]
         assert stale.reading_time == 1
         assert stale.updated_at == before
         assert "2/2 posts checked, 1 re-rendered" in out.getvalue()

@@ -1,3 +1,4 @@
+import re
 import time
 from datetime import UTC, timedelta
 from unittest import mock
@@ -93,7 +94,7 @@ class TestPostPage:
         three = make_post(body="## A\n\n## B\n\n### C\n")
         assert 'class="toc"' not in client.get(two.get_absolute_url()).content.decode()
         page = client.get(three.get_absolute_url()).content.decode()
-        assert 'class="toc"' in page and '<a href="#c">C</a>' in page
+        assert 'class="toc"' in page and '<a href="#md-c">C</a>' in page
 
     def test_cover_image_is_shown_with_its_alt_text(self, client):
         post = make_post(cover_image="covers/2026/a.png", cover_alt="A cluster diagram")
@@ -248,3 +249,15 @@ class TestOtherListings:
             "Post 2 days old",
         ]
         assert "#AIInfrastructure</a><span>1 min read</span>" in page
+
+
+def test_a_body_with_the_pages_own_ids_leaves_each_id_once_on_the_page(client):
+    body = '<div id="main">x</div>\n\n## Toc title\n\n## Related title\n\n### Series nav\n\n[top](#main)'
+    post = make_post(body=body)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert page.count('id="main"') == 1
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(ids)
+    # The body's own links still reach the body's own headings and blocks.
+    for target in re.findall(r'href="#(md-[^"]+)"', page):
+        assert f'id="{target}"' in page

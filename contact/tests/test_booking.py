@@ -63,7 +63,8 @@ def test_an_unknown_zone_falls_back_to_utc_with_a_note(client, slots, tz):
 @pytest.mark.django_db
 def test_a_request_is_stored_in_utc_with_the_visitors_zone_and_its_slot_disappears(client, slots, submit):
     response = submit(BOOK, booking_data(slots[3].value, tz="America/New_York"))
-    assert response.status_code == 302 and response["Location"] == reverse("contact:booking_sent")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("contact:booking_sent") + "?request=")
     booking = BookingRequest.objects.get()
     assert (booking.slot_start, booking.slot_end) == (slots[3].start, slots[3].end)
     assert booking.slot_start.utcoffset() == timedelta(0)
@@ -88,17 +89,24 @@ def test_a_taken_slot_is_refused_with_the_remaining_slots_shown(client, slots):
 
 @pytest.mark.django_db
 def test_losing_the_race_at_the_database_shows_that_the_slot_was_just_taken(client, slots, monkeypatch):
+    count_submission = views.ratelimit.count_submission
+
     def rival_commits_first(scope, request):
         # Called after the form's "is it free?" check and before our insert: a rival's request lands now.
         make_booking(slot_start=slots[0].start)
-        return ""
+        monkeypatch.setattr(views.ratelimit, "count_submission", count_submission)
+        return count_submission(scope, request)
 
-    monkeypatch.setattr(views.ratelimit, "over_limit", rival_commits_first)
+    monkeypatch.setattr(views.ratelimit, "count_submission", rival_commits_first)
     response = client.post(BOOK, booking_data(slots[0].value))
     assert response.status_code == 200
     assert response.context["form"].errors["slot"] == ["Sorry, that slot was just taken. Please pick another time."]
     assert slots[0].value not in slot_values(response)
     assert BookingRequest.objects.live().count() == 1
+    # The first try spent its single-use token, so the page carries a new one: picking another slot works.
+    retry = booking_data(slots[1].value, started=response.context["form"].data["started"])
+    assert client.post(BOOK, retry).status_code == 302
+    assert BookingRequest.objects.get(slot_start=slots[1].start).status == BookingRequest.Status.REQUESTED
 
 
 @pytest.mark.django_db
@@ -244,3 +252,13 @@ def test_the_contact_page_costs_a_fixed_number_of_queries(client, django_assert_
         client.get(reverse("contact:contact_form"))
     with django_assert_num_queries(0):
         client.get(reverse("contact:contact_form"))
+
+
+@pytest.mark.django_db
+def test_without_javascript_only_the_first_day_and_the_visitors_pick_are_unfolded(client, slots):
+    html = client.get(BOOK).content.decode()
+    assert html.count('<details class="slot-day-fold" open>') == 1
+    assert html.index('<details class="slot-day-fold" open>') == html.index('<details class="slot-day-fold"')
+    response = client.post(BOOK, booking_data(slots[-1].value, name=""))  # an error re-renders the form
+    assert response.context["open_day"] == response.context["days"][-1][0]
+    assert response.content.decode().count('<details class="slot-day-fold" open>') == 2

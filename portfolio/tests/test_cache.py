@@ -308,3 +308,25 @@ def _get_when_up(url, attempts=100):
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"{url} never answered")
+
+
+def test_with_redis_rate_limit_counters_live_in_their_own_database():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.CACHES['default']['LOCATION'], s.CACHES['ratelimit']['LOCATION'])",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_DEBUG": "true",
+            "REDIS_URL": "redis://127.0.0.1:6379/2",
+            "DJANGO_SETTINGS_MODULE": "portfolio.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["redis://127.0.0.1:6379/2", "redis://127.0.0.1:6379/3"], result.stderr

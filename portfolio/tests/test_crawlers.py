@@ -96,8 +96,16 @@ def test_llms_txt_introduces_the_owner_then_lists_published_posts_and_projects(c
     assert lines[0] == "# Ada Example"
     assert "> Building systems that scale" in lines
     assert lines.index("## Posts") < lines.index("## Projects")
-    assert f"- [Backpressure \\[part 3\\]]({SITE_URL}{post.get_absolute_url()}): Bounded queues push back." in lines
-    assert f"- [Tyche]({SITE_URL}{project.get_absolute_url()}): Pre-loading for serverless ML." in lines
+    post_twin = f"{SITE_URL}/blog/{post.slug}.md"
+    assert (
+        f"- [Backpressure \\[part 3\\]]({SITE_URL}{post.get_absolute_url()}): Bounded queues push back. "
+        f"([Markdown]({post_twin}))"
+    ) in lines
+    project_twin = f"{SITE_URL}/projects/{project.slug}.md"
+    assert (
+        f"- [Tyche]({SITE_URL}{project.get_absolute_url()}): Pre-loading for serverless ML. "
+        f"([Markdown]({project_twin}))"
+    ) in lines
 
 
 def test_llms_txt_leaves_out_drafts_scheduled_posts_and_draft_projects(client):

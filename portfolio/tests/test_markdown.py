@@ -41,8 +41,8 @@ def test_code_tables_images_and_heading_ids_survive_sanitising():
     html = render(
         "## Setup\n\n```python\nprint('hi')\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![A chart](/media/chart.png)\n"
     ).html
-    assert '<h2 id="setup">' in html
-    assert '<div class="highlight"><pre tabindex="0">' in html
+    assert '<h2 id="md-setup">' in html
+    assert '<div class="highlight"><span class="code-language">Python</span><pre tabindex="0">' in html
     assert '<span class="nb">print</span>' in html  # Pygments classes, not inline styles
     assert '<table tabindex="0">' in html and "<td>1</td>" in html
     assert '<img alt="A chart"' in html and 'src="/media/chart.png"' in html
@@ -63,7 +63,7 @@ def test_links_get_noopener_and_images_load_lazily():
 def test_headings_get_a_visible_permalink_that_stays_out_of_their_spoken_name():
     html = render("## Why it matters").html
     assert (
-        '<a class="heading-anchor" aria-hidden="true" tabindex="-1" href="#why-it-matters" '
+        '<a class="heading-anchor" aria-hidden="true" tabindex="-1" href="#md-why-it-matters" '
         'title="Link to this section" rel="noopener">#</a>'
     ) in html
 
@@ -77,9 +77,9 @@ def test_a_top_level_heading_becomes_h2_so_the_page_keeps_one_h1():
 def test_the_table_of_contents_lists_headings_flat_in_order_as_plain_text():
     rendered = render("## A & B\n\n### Inner <em>x</em>\n\n## C\n")
     assert rendered.toc == [
-        {"level": 2, "id": "a-b", "name": "A & B"},
-        {"level": 3, "id": "inner-x", "name": "Inner x"},
-        {"level": 2, "id": "c", "name": "C"},
+        {"level": 2, "id": "md-a-b", "name": "A & B"},
+        {"level": 3, "id": "md-inner-x", "name": "Inner x"},
+        {"level": 2, "id": "md-c", "name": "C"},
     ]
 
 
@@ -97,8 +97,12 @@ def test_empty_text_renders_to_nothing():
     assert render("").html == "" and render(None).toc == []
 
 
-def test_heading_ids_never_clash_with_the_pages_own_ids():
-    assert '<h2 id="main-section">' in render("## Main").html
+def test_every_id_in_a_body_and_every_link_to_one_is_namespaced():
+    html = render('## Main\n\n<div id="main">x</div>\n\n[up](#main) [out](/blog/#top)').html
+    assert '<h2 id="md-main">' in html and '<div id="md-main">' in html
+    assert 'href="#md-main"' in html
+    assert 'href="/blog/#top"' in html  # another page's fragment is left alone
+    assert 'id="main"' not in html
 
 
 def test_scrolling_code_blocks_and_tables_can_be_focused_from_the_keyboard():

@@ -58,3 +58,49 @@ def test_an_email_link_must_be_a_mailto_address():
     with pytest.raises(ValidationError) as error:
         SocialLink(label="Mail", url="https://example.com", kind=SocialLink.Kind.EMAIL).full_clean()
     assert "mailto:" in error.value.message_dict["url"][0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/\t/evil.example/",  # browsers drop the tab and go to //evil.example/
+        "/\n/evil.example/",
+        "/\r\n/evil.example/x",
+        " //evil.example/",
+        "\x01/\t/evil.example/",
+        "java\tscript:alert(1)",
+        "\x00javascript:alert(1)",
+        "/\t\\evil.example/",
+    ],
+)
+def test_links_are_checked_as_the_browser_reads_them(url):
+    with pytest.raises(ValidationError) as error:
+        SocialLink(label="x", url=url, kind=SocialLink.Kind.OTHER).full_clean()
+    assert "url" in error.value.message_dict
+
+
+@pytest.mark.parametrize("url", ["/contact/\tbook/", " https://github.com/ada", "https://github.com/ada\n"])
+def test_harmless_links_with_stray_whitespace_are_refused_with_a_clear_message(url):
+    with pytest.raises(ValidationError) as error:
+        SocialLink(label="x", url=url, kind=SocialLink.Kind.OTHER).full_clean()
+    assert error.value.message_dict["url"] == [
+        "Remove the spaces, tabs or line breaks in the address: browsers drop them."
+    ]
+
+
+def test_browser_url_strips_like_the_whatwg_url_parser():
+    from portfolio.models import browser_url
+
+    assert browser_url("\x00 \x1f/a\tb\nc\rd \x01") == "/abcd"
+    assert browser_url("/\t/evil.example/") == "//evil.example/"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://\t/evil.example/", "https://exa\nmple.com/", " https://example.com", "\x01http://x.io"]
+)
+def test_web_urls_with_tabs_newlines_or_leading_controls_are_refused(url):
+    # Django's URLValidator already refuses what the browser would strip, so web_url needs no normalising.
+    from portfolio.models import web_url
+
+    with pytest.raises(ValidationError):
+        web_url(url)

@@ -46,7 +46,7 @@ PRODUCTION = {
 def test_healthz_answers_ok_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "up", "cache": "up"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -126,7 +126,7 @@ def test_the_cache_is_shared_across_processes_and_uses_redis_when_configured():
         REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert default.stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
-    assert redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    assert redis.stdout.strip() == "portfolio.resilience.ResilientRedisCache"
 
 
 def test_mail_goes_out_by_smtp_when_a_host_is_set():

@@ -26,3 +26,12 @@ document.addEventListener("DOMContentLoaded", function () {
     pre.parentNode.insertBefore(button, pre);
   });
 });
+
+// Ids inside a post body are prefixed with "md-" (portfolio/markdown.py); a link shared before that,
+// such as #setup, still lands on its heading.
+(function () {
+  var id = decodeURIComponent(location.hash.slice(1));
+  if (!id || document.getElementById(id)) return;
+  var target = document.getElementById("md-" + id);
+  if (target) target.scrollIntoView();
+})();

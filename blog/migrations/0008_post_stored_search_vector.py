@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """On Postgres, posts keep a stored search vector with a GIN index (see portfolio/search.py)."""
 
     dependencies = [
-        ("blog", "0006_post_related_ranking_and_neighbour_index"),
+        ("blog", "0007_post_related_ranking_and_neighbour_index"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 

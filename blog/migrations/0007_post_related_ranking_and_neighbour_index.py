@@ -13,7 +13,7 @@ def rank_existing_posts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0005_publishable_core_unicode_slugs'),
+        ('blog', '0006_body_render_limits'),
         ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
     ]
 

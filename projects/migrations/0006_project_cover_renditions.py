@@ -6,12 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0007_post_stored_search_vector'),
+        ('projects', '0005_project_stored_search_vector'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
+            model_name='project',
             name='cover_renditions',
             field=models.JSONField(default=dict, editable=False),
         ),

@@ -6,12 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0004_project_stored_search_vector'),
+        ('blog', '0008_post_stored_search_vector'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
+            model_name='post',
             name='cover_renditions',
             field=models.JSONField(default=dict, editable=False),
         ),

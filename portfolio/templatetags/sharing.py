@@ -1,0 +1,83 @@
+"""Template tags for how pages travel: the image a shared link shows, and the page's JSON-LD."""
+
+from urllib.parse import urljoin
+
+from django import template
+from django.urls import reverse
+from taggit.models import Tag
+
+from portfolio import structured_data
+from portfolio.cards import card_path, home_card, tag_card
+from portfolio.links import absolute_url
+
+register = template.Library()
+
+
+def _owner(context):
+    return getattr(context.get("site_profile"), "owner_name", "")
+
+
+@register.simple_tag(takes_context=True)
+def share_image_url(context, item=None):
+    """The absolute address of the image a shared link shows: the item's cover if it has one, else its card.
+
+    item: a post or project (anything with social_card()), a tag, or nothing for the site's own card.
+    """
+    if item is None:
+        path = card_path("site", "home", home_card(context.get("site_profile")))
+    elif isinstance(item, Tag):
+        path = card_path("tag", item.slug, tag_card(item, _owner(context)))
+    elif getattr(item, "cover_image", None):
+        # Media in object storage (S3) already has an absolute address; local media has a path.
+        return urljoin(absolute_url("/"), item.cover_image.url)
+    else:
+        path = card_path(item._meta.model_name, item.slug, item.social_card(_owner(context)))
+    return absolute_url(path)
+
+
+def _script(context, data):
+    # str(): django-csp's lazy nonce is falsy until read. A data block never runs, so the stale nonce
+    # in a page served from the page cache is harmless: browsers apply script-src only to scripts.
+    return structured_data.script(data, str(context.get("csp_nonce", "")))
+
+
+@register.simple_tag(takes_context=True)
+def json_ld_home(context):
+    """Person and WebSite, for the home page."""
+    profile = context.get("site_profile")
+    data = structured_data.graph(
+        structured_data.person(profile, context.get("social_links", ())), structured_data.website(profile)
+    )
+    return _script(context, data)
+
+
+@register.simple_tag(takes_context=True)
+def json_ld_post(context, post):
+    profile = context.get("site_profile")
+    trail = [
+        ("Home", reverse("home")),
+        ("Blog", reverse("blog:post_list")),
+        (post.category.name, post.category.get_absolute_url()),
+        (post.title, post.get_absolute_url()),
+    ]
+    posting = structured_data.blog_posting(post, profile, share_image_url(context, post))
+    return _script(context, structured_data.graph(posting, structured_data.breadcrumbs(trail)))
+
+
+@register.simple_tag(takes_context=True)
+def json_ld_project(context, project):
+    profile = context.get("site_profile")
+    trail = [
+        ("Home", reverse("home")),
+        ("Projects", reverse("projects:project_list")),
+        (project.title, project.get_absolute_url()),
+    ]
+    work = structured_data.software_source_code(project, profile, share_image_url(context, project))
+    return _script(context, structured_data.graph(work, structured_data.breadcrumbs(trail)))
+
+
+@register.simple_tag(takes_context=True)
+def json_ld_breadcrumbs(context, *names_and_paths):
+    """Home, then each (name, path) pair given: {% json_ld_breadcrumbs "Blog" blog_url %}."""
+    pairs = list(zip(names_and_paths[::2], names_and_paths[1::2], strict=True))
+    return _script(context, structured_data.graph(structured_data.breadcrumbs([("Home", reverse("home")), *pairs])))
