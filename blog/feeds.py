@@ -28,7 +28,13 @@ def absolutize_urls(body_html, base_url):
 
 def feed_posts(tag=None):
     """The newest published posts, each with its full body, category and tags, in three queries."""
-    posts = Post.objects.published().select_related("category").prefetch_related("tags")
+    posts = (
+        Post.objects.published()
+        .select_related("category")
+        .prefetch_related("tags")
+        # A feed carries the HTML body; the Markdown source and the derived columns stay in the database.
+        .defer("body", "toc", "search_text", "related_ranking")
+    )
     if tag is not None:
         posts = posts.filter(tags=tag)
     return posts[:FEED_LENGTH]

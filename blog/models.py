@@ -90,7 +90,7 @@ class PostQuerySet(PublishableQuerySet):
         return (
             self.select_related("category", "series")
             .prefetch_related("tags")
-            .defer("body", "body_html", "toc", "search_text")
+            .defer("body", "body_html", "toc", "search_text", "related_ranking")
         )
 
 
@@ -125,6 +125,8 @@ class Post(Publishable):
     )
     cover_image = models.ImageField(upload_to="covers/%Y/", blank=True, help_text="Optional; 1600×900 px works best.")
     cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
+    # The cover's WebP renditions, made once after it is uploaded (portfolio/renditions.py).
+    cover_renditions = models.JSONField(editable=False, default=dict)
     series = models.ForeignKey(
         Series,
         null=True,
@@ -142,13 +144,19 @@ class Post(Publishable):
         related_name="citing_posts",
         help_text="Optional: the paper this post discusses. The post then shows how to cite it, with BibTeX.",
     )
+    # [[id, shared tags, published_at timestamp], …] best first, kept current by blog.related on every change.
+    related_ranking = models.JSONField(editable=False, default=list)
 
     objects = PostQuerySet.as_manager()
 
     class Meta(Publishable.Meta):
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
-        indexes = [models.Index(fields=["status", "-published_at"], name="post_status_published_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+            # Previous/next: one index step each way, ties on published_at broken by id.
+            models.Index(fields=["status", "published_at", "id"], name="post_status_published_id_idx"),
+        ]
 
     def __str__(self):
         return self.title

@@ -12,7 +12,8 @@ class PostSitemap(SiteUrlSitemap):
     priority = 0.8
 
     def items(self):
-        return Post.objects.published().only("slug", "updated_at").order_by("-published_at", "-id")
+        # A list, not a queryset: the sitemap's paginator then counts it without a COUNT query.
+        return list(Post.objects.published().only("slug", "updated_at").order_by("-published_at", "-id"))
 
     def lastmod(self, post):
         return post.updated_at
@@ -38,7 +39,7 @@ class CategorySitemap(SiteUrlSitemap):
     def items(self):
         live = Q(posts__in=Post.objects.published())
         # An aggregate drops Meta.ordering, and the sitemap's paginator needs a stable order.
-        return (
+        return list(
             Category.objects.annotate(last_post_change=Max("posts__updated_at", filter=live))
             .filter(last_post_change__isnull=False)
             .order_by("name")

@@ -1,18 +1,26 @@
 from itertools import groupby
 
 from django.core import signing
-from django.db.models import Count, Q
+from django.db.models import Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
 from blog.models import Category, Post
+from blog.related import RELATED_POSTS
+from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
 from portfolio.twins import markdown_twin
 
 POSTS_PER_PAGE = 10
-RELATED_POSTS = 3
+
+
+@per_content_version(until_next_publish=True)
+def live_post_count(category_id=None):
+    """How many posts are live (in a category): counted once per content version, not per page."""
+    posts = Post.objects.published()
+    return (posts.filter(category_id=category_id) if category_id else posts).count()
 
 
 class PostListView(ListView):
@@ -23,6 +31,11 @@ class PostListView(ListView):
     def get_queryset(self):
         # Built per request: published() reads the clock, so a class-level queryset would freeze "now".
         return Post.objects.published().for_lists()
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = live_post_count()
+        return paginator
 
 
 class CategoryDetailView(ListView):
@@ -35,6 +48,11 @@ class CategoryDetailView(ListView):
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
         return Post.objects.published().for_lists().filter(category=self.category)
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        paginator.count = live_post_count(self.category.pk)
+        return paginator
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
@@ -73,34 +91,66 @@ class PostDetailView(StaffSeesDraftsMixin, DetailView):
 
 
 def post_page_context(post):
-    """Previous/next, related posts and series navigation: a fixed handful of queries, whatever the post count."""
+    """Previous/next, related posts and series navigation, all from one query whose cost doesn't grow.
+
+    The query fetches, among live posts: the nearest older and newer ones (one index step each), the
+    posts of this one's series, and the related posts ranked when posts last changed (blog/related.py).
+    """
+    ranked_ids = [entry[0] for entry in post.related_ranking]
+    wanted = Q(pk__in=ranked_ids)
     live = Post.objects.published()
+    if post.published_at:
+        when = post.published_at
+        older = live.filter(published_at__lte=when).exclude(published_at=when, pk__gte=post.pk)
+        newer = live.filter(published_at__gte=when).exclude(published_at=when, pk__lte=post.pk)
+        # `pk = (scalar subquery)`, not `pk IN (…)`: each side of the OR stays an index lookup on Postgres too.
+        wanted |= Q(pk=Subquery(older.order_by("-published_at", "-pk").values("pk")[:1]))
+        wanted |= Q(pk=Subquery(newer.order_by("published_at", "pk").values("pk")[:1]))
+    if post.series_id:
+        wanted |= Q(series=post.series_id)
+    # No liveness filter around the OR: each branch then stays one index lookup (a filter over all live
+    # posts would scan them). Liveness is checked on the few rows that come back.
+    rows = [
+        row
+        for row in Post.objects.filter(wanted)
+        .exclude(pk=post.pk)
+        .select_related("category")
+        .only(
+            "title",
+            "slug",
+            "summary",
+            "reading_time",
+            "status",
+            "published_at",
+            "series",
+            "series_order",
+            "category__name",
+            "category__slug",
+        )
+        .order_by()
+        if row.is_live
+    ]
     context = {"previous_post": None, "next_post": None, "related_posts": [], "series_posts": []}
     context["series_position"] = None
     if post.published_at:
-        when = post.published_at
-        older = Q(published_at__lt=when) | Q(published_at=when, pk__lt=post.pk)
-        newer = Q(published_at__gt=when) | Q(published_at=when, pk__gt=post.pk)
-        context["previous_post"] = live.filter(older).only("title", "slug").order_by("-published_at", "-pk").first()
-        context["next_post"] = live.filter(newer).only("title", "slug").order_by("published_at", "pk").first()
-    tag_ids = [tag.pk for tag in post.tags.all()]
-    if tag_ids:
-        # The series box already lists the other parts, so related posts come from outside the series.
-        others = live.exclude(pk=post.pk)
-        if post.series_id:
-            others = others.exclude(series=post.series_id)
-        context["related_posts"] = list(
-            others.filter(tags__in=tag_ids)
-            .annotate(shared_tags=Count("pk"))
-            .order_by("-shared_tags", "-published_at")
-            .select_related("category")[:RELATED_POSTS]
-        )
+        # The nearest older and newer rows are among the rows fetched, so they are the neighbours.
+        here = (post.published_at, post.pk)
+        context["previous_post"] = max((r for r in rows if (r.published_at, r.pk) < here), default=None, key=_when)
+        context["next_post"] = min((r for r in rows if (r.published_at, r.pk) > here), default=None, key=_when)
+    by_pk = {row.pk: row for row in rows}
+    context["related_posts"] = [by_pk[pk] for pk in ranked_ids if pk in by_pk][:RELATED_POSTS]
     if post.series_id:
-        parts = live.filter(series=post.series_id).only("title", "slug")
-        series_posts = list(parts.order_by("series_order", "published_at"))
+        parts = [row for row in rows if row.series_id == post.series_id]
+        if post.is_live:
+            parts.append(post)
+        series_posts = sorted(parts, key=lambda part: (part.series_order, part.published_at, part.pk))
         context["series_posts"] = series_posts
         context["series_position"] = next((i for i, p in enumerate(series_posts, 1) if p.pk == post.pk), None)
     return context
+
+
+def _when(post):
+    return (post.published_at, post.pk)
 
 
 def post_preview(request, token):

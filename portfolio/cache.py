@@ -15,20 +15,26 @@ register a function that says when their next scheduled item goes live (`registe
 A page cached before that moment expires at it: the item appears on time, with no cron job.
 """
 
+import gzip
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
 
+import brotli
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
 from django.db.models import F
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 from portfolio.models import ContentVersion
@@ -71,6 +77,10 @@ def forget_local_state():
     """Drop what this process remembers about versions (tests roll versions back; production never does)."""
     _next_publish.clear()
     _last_known.clear()
+    forget_checked_version()
+    local_pages.clear()
+    for memo in _memos:
+        memo.clear()
 
 
 def seconds_until_next_publish(version):
@@ -182,22 +192,250 @@ def _page_key(request, version):
     return f"page:{version}:{hashlib.sha256(path.encode()).hexdigest()}"
 
 
-def _store(key, response, version):
+# --- The in-process tier -------------------------------------------------------------------------
+#
+# Each process keeps a byte-capped LRU of stored pages in front of the shared cache, and reads the
+# content version from the database at most once per PAGE_CACHE_VERSION_CHECK_SECONDS (1 s). So a
+# warm hit touches nothing outside the process. A write made by this process (any INSERT, UPDATE or
+# DELETE on its connections) makes it read the version again on the next request, so the writer
+# sees its own change at once; every other process sees it within the check interval.
+# (Tables are named in registration order; the list is short, and only write statements are searched.)
+
+
+@dataclass
+class StoredPage:
+    """A rendered page as both tiers keep it: headers, the body, and its gzip and brotli forms made once."""
+
+    status: int
+    headers: list
+    body: bytes
+    gzip: bytes
+    brotli: bytes
+    # The wall-clock moment after which the page must not be served (a scheduled item goes live).
+    expires: float
+
+    @property
+    def size(self):
+        return len(self.body) + len(self.gzip) + len(self.brotli) + 500
+
+    def response(self, request):
+        """A fresh response for this request, in the best encoding it accepts."""
+        body, encoding = self.body, None
+        accepted = request.headers.get("Accept-Encoding", "")
+        if _accepts(accepted, "br"):
+            body, encoding = self.brotli, "br"
+        elif _accepts(accepted, "gzip"):
+            body, encoding = self.gzip, "gzip"
+        response = HttpResponse(body, status=self.status)
+        for name, value in self.headers:
+            response[name] = value
+        if encoding:
+            response["Content-Encoding"] = encoding
+        return response
+
+
+def _accepts(header, coding):
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() == coding:
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def _stored_page(response, version):
+    body = response.content
+    # The ETag names the content, whatever its encoding; weak, as the bytes differ between encodings.
+    response["ETag"] = f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
+    lifetime = settings.PAGE_CACHE_SECONDS
+    if (until_publish := seconds_until_next_publish(version)) is not None:
+        lifetime = min(lifetime, until_publish)
+    return StoredPage(
+        status=response.status_code,
+        # The length differs between encodings; the server sets it for the body it sends.
+        headers=[(name, value) for name, value in response.items() if name.lower() != "content-length"],
+        body=body,
+        gzip=gzip.compress(body, compresslevel=9, mtime=0),
+        brotli=brotli.compress(body, quality=9),
+        expires=time.time() + lifetime,
+    ), lifetime
+
+
+class LocalPages:
+    """This process's LRU of StoredPage by key, holding at most `max_bytes` of bodies."""
+
+    def __init__(self):
+        self.entries = OrderedDict()
+        self.bytes = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.entries.get(key)
+            if page is None:
+                return None
+            if page.expires <= time.time():
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return page
+
+    def put(self, key, page):
+        max_bytes = settings.PAGE_CACHE_LOCAL_BYTES
+        if page.size > max_bytes:
+            return
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = page
+            self.bytes += page.size
+            while self.bytes > max_bytes:
+                self._drop(next(iter(self.entries)))
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.bytes = 0
+
+    def _drop(self, key):
+        self.bytes -= self.entries.pop(key).size
+
+
+local_pages = LocalPages()
+# (version, when it was read on the monotonic clock); None forces a read.
+_checked_version = None
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE)\b", re.IGNORECASE)
+
+
+def recent_content_version():
+    """The content version as this process last read it, at most PAGE_CACHE_VERSION_CHECK_SECONDS ago."""
+    global _checked_version
+    checked = _checked_version
+    now = time.monotonic()
+    if checked is None or now - checked[1] >= settings.PAGE_CACHE_VERSION_CHECK_SECONDS:
+        version = _serving_version()
+        if checked is not None and checked[0] != version:
+            local_pages.clear()  # every page in it is stale
+        checked = _checked_version = (version, now)
+    return checked[0]
+
+
+def forget_checked_version(*args, **kwargs):
+    global _checked_version
+    _checked_version = None
+
+
+def _note_writes(execute, sql, params, many, context):
+    # This process just wrote content: its next request reads the version again, so it sees its own
+    # change. (Writes to other tables, such as the cache's own, change no page.)
+    if WRITE_STATEMENT.match(sql) and any(table in sql for table in _content_tables()):
+        forget_checked_version()
+    return execute(sql, params, many, context)
+
+
+def _content_tables():
+    return [model._meta.db_table for model in _content_models] + [ContentVersion._meta.db_table]
+
+
+def watch_writes(connection, **kwargs):
+    """connection_created: every database connection of this process reports its writes."""
+    if _note_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_note_writes)
+
+
+connection_created.connect(watch_writes, dispatch_uid="page-cache-watch-writes")
+
+
+def per_content_version(func=None, *, until_next_publish=False):
+    """Memoise `func(*args)` in this process until the content version changes.
+
+    For what pages show that only content changes (the site profile): read once per version instead
+    of on every page. With `until_next_publish`, also until a scheduled item goes live, for what the
+    clock changes too (how many posts are live). Arguments must be hashable; at most MEMO_ENTRIES
+    results are kept per function.
+    """
+
+    def decorate(func):
+        memo = {}
+
+        @wraps(func)
+        def wrapper(*args):
+            version = recent_content_version()
+            if memo.get("version") != version or memo.get("until", float("inf")) <= time.time():
+                memo.clear()
+                memo["version"] = version
+                if until_next_publish and (seconds := seconds_until_next_publish(version)) is not None:
+                    memo["until"] = time.time() + seconds
+            results = memo.setdefault("results", {})
+            if args not in results:
+                if len(results) >= MEMO_ENTRIES:
+                    results.clear()
+                results[args] = func(*args)
+            return results[args]
+
+        _memos.append(memo)
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
+
+
+MEMO_ENTRIES = 1000
+_memos = []
+
+
+def _answer(request, view, args, kwargs):
+    """An anonymous read of a cacheable page: the local tier, then the shared one, then the view."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        # Caching off, every tier: the page as rendered, for measuring cold pages.
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if _storable(request, response):
+            response["Last-Modified"] = http_date()
+            patch_cache_control(response, public=True, no_cache=True)
+        return response
+    version = recent_content_version()
+    key = _page_key(request, version)
+    page = local_pages.get(key)
+    if page is None:
+        page = cache.get(key)
+        if isinstance(page, StoredPage) and page.expires > time.time():
+            local_pages.put(key, page)
+        else:
+            page = None
+    if page is not None:
+        return page.response(request)
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render"):
+        response.render()
+    if not _storable(request, response):
+        return response
     # The page was true as of now: a later write changes the version, and a scheduled item going live
     # ends the entry's life at that moment, so it is never served past it.
     response["Last-Modified"] = http_date()
     # Browsers may keep the page but must ask again each time (a cheap 304 through the ETag), so an
     # edit in the admin shows on the next visit.
     patch_cache_control(response, public=True, no_cache=True)
-    lifetime = settings.PAGE_CACHE_SECONDS
-    if (until_publish := seconds_until_next_publish(version)) is not None:
-        lifetime = min(lifetime, until_publish)
+    page, lifetime = _stored_page(response, version)
     if lifetime > 0:
-        cache.set(key, response, lifetime)
+        cache.set(key, page, lifetime)
+        local_pages.put(key, page)
+    return page.response(request)
+
+
+def _storable(request, response):
+    # A page that set a cookie or put a CSRF token in a form is this visitor's own.
+    return (
+        response.status_code == 200
+        and not response.has_header("Cache-Control")
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not getattr(response, "streaming", False)
+    )
 
 
 def cache_public_page(view=None, *, params=None):
-    """Serve anonymous GETs from the shared cache; signed-in users always get a fresh page; other methods a 405.
+    """Serve anonymous GETs from the page cache; signed-in users always get a fresh page; other methods a 405.
 
     `params` maps the query parameters the view reads to the pattern a value must match to be
     cached. Any other parameter, or value, is answered without touching the cache, so visitors
@@ -219,16 +457,7 @@ def cache_public_page(view=None, *, params=None):
                 return response
             if not _valid_params(request, params):
                 return view(request, *args, **kwargs)
-            version = _serving_version()
-            key = _page_key(request, version)
-            response = cache.get(key)
-            if response is None:
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render"):
-                    response.render()
-                if response.status_code == 200 and not response.has_header("Cache-Control") and not response.cookies:
-                    _store(key, response, version)
-            return response
+            return _answer(request, view, args, kwargs)
 
         return wrapper
 

@@ -116,6 +116,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# psycopg's connection pool, on Postgres with `?pool=true` in DATABASE_URL, sized with `pool_min_size`,
+# `pool_max_size` and `pool_timeout` there too. The pool keeps connections itself, so Django must not
+# (CONN_MAX_AGE=0, which Django requires with a pool).
+_database_options = DATABASES["default"].setdefault("OPTIONS", {})
+if _database_options.get("pool"):
+    _pool = {
+        name.removeprefix("pool_"): _database_options.pop(name)
+        for name in list(_database_options)
+        if name.startswith("pool_")
+    }
+    _database_options["pool"] = _pool or True
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # An unreachable database fails fast (a friendly 503) instead of holding a worker for minutes.
@@ -163,6 +175,11 @@ else:
         },
     }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Each worker also keeps pages in memory, up to this many bytes (bodies plus their gzip and brotli forms),
+# and asks the database for the content version at most this often: the bound on how long another
+# process's write takes to show. PAGE_CACHE_SECONDS=0 turns every tier off.
+PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(16 * 1024 * 1024)))
+PAGE_CACHE_VERSION_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_VERSION_CHECK_SECONDS", "1"))
 
 # What `manage.py backup` leaves out: rows rebuilt by migrate, and transient state (sessions, rate-limit
 # counters, the task queue, the page-cache version). Everything else, and every media file, goes in the archive.

@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -20,7 +20,7 @@ from blog.models import Post
 from blog.search import search_posts
 from blog.views import POSTS_PER_PAGE
 from portfolio import cards, resilience
-from portfolio.cache import PAGED, cache_public_page
+from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
@@ -68,20 +68,33 @@ def _person():
     return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
 
 
+@per_content_version(until_next_publish=True)
+def live_tagged_post_ids(tag_id):
+    """The ids of the live posts carrying a tag, newest first, found once per content version.
+
+    A popular tag is on thousands of posts, and finding a page of them means sorting them all; kept
+    here, each page is a slice of this list and one lookup by id.
+    """
+    return list(Post.objects.published().filter(tags=tag_id).values_list("pk", flat=True))
+
+
 @cache_public_page(params=PAGED)
 def tag_detail(request, slug):
     """Everything with one tag: projects (by tech) and posts share one tag namespace."""
+    tag = get_object_or_404(Tag, slug=slug)
+    post_ids = live_tagged_post_ids(tag.pk)
     # Only tags on published content have a page: a draft's topics are nobody's business yet.
-    in_use = Q(pk__in=Post.objects.published().values("tags")) | Q(pk__in=Project.objects.published().values("tech"))
-    tag = get_object_or_404(Tag.objects.filter(in_use), slug=slug)
-    paginator = Paginator(Post.objects.published().for_lists().filter(tags=tag), POSTS_PER_PAGE)
+    if not post_ids and not Project.objects.published().filter(tech=tag).exists():
+        raise Http404("No published post or project has this tag.")
+    paginator = Paginator(post_ids, POSTS_PER_PAGE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
+    posts = Post.objects.for_lists().in_bulk(page.object_list)
     context = {
         "tag": tag,
-        "posts": page.object_list,
+        "posts": [posts[pk] for pk in page.object_list if pk in posts],
         "page_obj": page,
         "is_paginated": page.has_other_pages(),
         # Projects are few, so they are listed whole, above the first page of posts.

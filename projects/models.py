@@ -72,6 +72,8 @@ class Project(Publishable):
     )
     cover_image = models.ImageField(upload_to="projects/%Y/", blank=True, help_text="Optional; 1600×900 px works best.")
     cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
+    # The cover's WebP renditions, made once after it is uploaded (portfolio/renditions.py).
+    cover_renditions = models.JSONField(editable=False, default=dict)
     featured = models.BooleanField(default=False, help_text="Show this project on the home page.")
     order = models.PositiveIntegerField(
         default=0, help_text="Lower numbers come first, on the home page and in the projects list."

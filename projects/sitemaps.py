@@ -11,7 +11,8 @@ class ProjectSitemap(SiteUrlSitemap):
     priority = 0.7
 
     def items(self):
-        return Project.objects.published()
+        # A list: counted without a COUNT query (see blog.sitemaps.PostSitemap).
+        return list(Project.objects.published().only("slug", "updated_at"))
 
     def lastmod(self, project):
         return project.updated_at

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0006_body_render_limits'),
+        ('blog', '0009_post_cover_renditions'),
         ('portfolio', '0004_site_profile_identity_and_publications'),
     ]
 
