@@ -83,7 +83,7 @@ def site(live_server, media):
 @pytest.fixture
 def hostile_site(site):
     """The same site, with content built to break layouts: long words and titles, CJK, emoji."""
-    category = Category.objects.create(name=LONG_WORD, slug="long-category")
+    category = Category.objects.create(name=LONG_WORD[:80], slug="long-category")  # a name holds 80 characters
     series = make_series(f"{LONG_WORD} series")
     publication = make_publication(f"{LONG_WORD} {CJK}", authors=LONG_WORD, doi=f"10.1000/{LONG_WORD}")
     long_word_post = make_post(
@@ -96,7 +96,9 @@ def hostile_site(site):
         series_order=1,
         citation=publication,
     )
-    make_post(LONG_TITLE, tags=["Serverless"], summary=LONG_TITLE, series=series, series_order=2)
+    make_post(
+        LONG_TITLE[:200], tags=["Serverless"], summary=LONG_TITLE, series=series, series_order=2
+    )  # the longest title
     make_post(f"{CJK}{CJK}{CJK} {EMOJI}", tags=[CJK], summary=CJK * 8)
     project = make_project(
         f"{LONG_WORD} {EMOJI}",
@@ -111,7 +113,7 @@ def hostile_site(site):
     SiteProfile.objects.update(owner_name=LONG_WORD, location=f"{LONG_WORD} {CJK}", short_bio=f"{LONG_WORD} {CJK}")
     return site | {
         "post": long_word_post.get_absolute_url(),
-        "long title post": Post.objects.get(title=LONG_TITLE).get_absolute_url(),
+        "long title post": Post.objects.get(title=LONG_TITLE[:200]).get_absolute_url(),
         "project": project.get_absolute_url(),
         "tag": f"/tags/{long_word_post.tags.first().slug}/",
         "category": category.get_absolute_url(),
