@@ -7,6 +7,8 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from portfolio.cache import forget_local_state, local_pages
 
@@ -16,6 +18,19 @@ AXE_SCRIPT = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Playwright's sync API runs an event loop in the test thread; the live server's ORM calls are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# The fuzz tests' settings: a quick, fixed set in the suite (CI never flakes on a new example);
+# FUZZ_EXAMPLES=1000 explores afresh.
+hypothesis_settings.register_profile(
+    "suite",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
+    derandomize="FUZZ_EXAMPLES" not in os.environ,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("suite")
 
 
 def pytest_configure(config):
