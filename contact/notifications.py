@@ -39,15 +39,20 @@ def cancel_token(booking):
     return signing.dumps({"booking": booking.pk}, salt=CANCEL_SALT)
 
 
-def booking_from_cancel_token(token):
-    """The booking a cancel link points at, or None for a forged, mangled or expired link."""
+def _booking_from_token(token, bookings, salt, max_age):
+    """The booking a signed link names, among `bookings`, or None for a forged, mangled or expired link."""
     try:
-        data = signing.loads(token, salt=CANCEL_SALT, max_age=CANCEL_MAX_AGE)
+        data = signing.loads(token, salt=salt, max_age=max_age)
     except signing.BadSignature:  # includes SignatureExpired
         return None
     if not isinstance(data, dict):
         return None
-    return BookingRequest.objects.filter(pk=data.get("booking")).first()
+    return bookings.filter(pk=data.get("booking")).first()
+
+
+def booking_from_cancel_token(token):
+    """The booking a cancel link points at, or None for a forged, mangled or expired link."""
+    return _booking_from_token(token, BookingRequest.objects.all(), CANCEL_SALT, CANCEL_MAX_AGE)
 
 
 def cancel_url(booking):
@@ -137,13 +142,7 @@ def calendar_token(booking):
 
 def booking_from_calendar_token(token):
     """The live booking a calendar link points at, or None for a forged, expired or no longer live one."""
-    try:
-        data = signing.loads(token, salt=CALENDAR_SALT, max_age=CALENDAR_MAX_AGE)
-    except signing.BadSignature:  # includes SignatureExpired
-        return None
-    if not isinstance(data, dict):
-        return None
-    return BookingRequest.objects.live().filter(pk=data.get("booking")).first()
+    return _booking_from_token(token, BookingRequest.objects.live(), CALENDAR_SALT, CALENDAR_MAX_AGE)
 
 
 def booking_uid(booking):
