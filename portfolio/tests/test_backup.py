@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -81,10 +82,16 @@ def site_archive(media_root, tmp_path):
     return path
 
 
+# Django serialises times to the millisecond, and a time under a millisecond past the second comes back
+# as a whole second: "…:29.000Z" and "…:29Z" are the same moment.
+WHOLE_SECOND = re.compile(r"(T\d\d:\d\d:\d\d)\.000(?=Z|[+-]\d\d:\d\d)")
+
+
 def archive_rows(path):
     """Every row in an archive, in a comparable form (ids, natural keys and all fields)."""
     with zipfile.ZipFile(path) as archive:
-        return sorted(json.dumps(row, sort_keys=True) for row in json.loads(archive.read("data.json")))
+        rows = json.loads(archive.read("data.json"))
+    return sorted(WHOLE_SECOND.sub(r"\1", json.dumps(row, sort_keys=True)) for row in rows)
 
 
 def archive_media(path):
