@@ -212,3 +212,12 @@ def test_no_tag_name_can_break_a_page(client, name):
     assert client.get(post.get_absolute_url()).status_code == 200
     assert client.get(reverse("tag_detail", kwargs={"slug": tag.slug})).status_code == 200
     assert client.get("/").status_code == 200
+
+
+def test_a_tag_saved_any_other_way_still_gets_its_key_as_slug():
+    # The admin's tag form, taggit itself or the shell: whoever saves a tag, its address is its name's key.
+    tag = Tag.objects.create(name="Distributed Systems", slug="distributed-systems")
+    assert tag.slug == "distributedsystems"
+    tag.name = "Stream Processing"
+    tag.save()
+    assert Tag.objects.get(pk=tag.pk).slug == "streamprocessing"
