@@ -218,14 +218,17 @@ class StoredPage:
     def size(self):
         return len(self.body) + len(self.gzip) + len(self.brotli) + 500
 
+    def encoded(self, accept_encoding):
+        """(body, its Content-Encoding or None): the best encoding the Accept-Encoding header allows."""
+        if _accepts(accept_encoding, "br"):
+            return self.brotli, "br"
+        if _accepts(accept_encoding, "gzip"):
+            return self.gzip, "gzip"
+        return self.body, None
+
     def response(self, request):
         """A fresh response for this request, in the best encoding it accepts."""
-        body, encoding = self.body, None
-        accepted = request.headers.get("Accept-Encoding", "")
-        if _accepts(accepted, "br"):
-            body, encoding = self.brotli, "br"
-        elif _accepts(accepted, "gzip"):
-            body, encoding = self.gzip, "gzip"
+        body, encoding = self.encoded(request.headers.get("Accept-Encoding", ""))
         response = HttpResponse(body, status=self.status)
         for name, value in self.headers:
             response[name] = value
@@ -404,7 +407,11 @@ def _answer(request, view, args, kwargs):
         else:
             page = None
     if page is not None:
-        return page.response(request)
+        response = page.response(request)
+        # For portfolio.warm_hits, which answers this route itself from now on. Only a page served
+        # without rendering qualifies: a render's headers carry that render's CSP nonce.
+        response.served_from_tier = (key, page)
+        return response
     response = view(request, *args, **kwargs)
     if hasattr(response, "render"):
         response.render()

@@ -1,11 +1,4 @@
-"""
-WSGI config for portfolio project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The WSGI application gunicorn serves: Django, behind the layer that answers warm page hits itself."""
 
 import os
 
@@ -13,4 +6,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from portfolio.warm_hits import WarmHits  # noqa: E402 (needs the settings configured above)
+
+application = WarmHits(django_application)
