@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django.db import models
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
@@ -6,6 +8,7 @@ from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from portfolio.cache import per_content_version
 from portfolio.cards import Card
 from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
@@ -134,5 +137,16 @@ class Project(Publishable):
 
 def build_log_panel(post):
     """Under a post: "Part of the build log of …", for the published projects that list it."""
-    projects = list(Project.objects.published().filter(related_posts=post).only("title", "slug"))
+    projects = build_logs().get(post.pk)
     return ("projects/includes/build_log_note.html", {"projects": projects}) if projects else None
+
+
+@per_content_version(until_next_publish=True)
+def build_logs():
+    """Post id → the published projects that list it, in the projects' order: one query per content
+    version for every post page, instead of one on each (a site has few such links)."""
+    logs = defaultdict(list)
+    listed = Project.objects.published().filter(related_posts__isnull=False)
+    for project in listed.annotate(logged_post=F("related_posts")).only("title", "slug"):
+        logs[project.logged_post].append(project)
+    return dict(logs)
