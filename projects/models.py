@@ -19,14 +19,18 @@ from portfolio.tags import NormalisedTagManager
 class ProjectQuerySet(PublishableQuerySet):
     def featured(self):
         """Published projects picked for the home page, in the owner's order."""
-        return self.published().filter(featured=True).with_tech()
+        return self.published().filter(featured=True).for_cards()
 
     def with_tech(self):
         return self.prefetch_related("tech")
 
+    def for_cards(self):
+        """What a project card shows: not the case study's Markdown, HTML or search text."""
+        return self.with_tech().defer("body", "body_html", "search_text")
+
     def tagged(self, slug):
         """Published projects carrying a tag, for /projects/?tech= and the shared /tags/<slug>/ page."""
-        return self.published().filter(tech__slug=slug).with_tech()
+        return self.published().filter(tech__slug=slug).for_cards()
 
     def tech_in_use(self):
         """The tags on published projects, each with `project_count`: the /projects/ filter links."""

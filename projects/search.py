@@ -6,6 +6,4 @@ from projects.models import Project
 
 def search_projects(query):
     """Published projects matching `query`, best first. Their cards show no snippet."""
-    return search(
-        Project.objects.published().with_tech().defer("body", "body_html", "search_text"), query, snippets=False
-    )
+    return search(Project.objects.published().for_cards(), query, snippets=False)

@@ -14,7 +14,7 @@ class ProjectListView(ListView):
     def get_queryset(self):
         self.tech = self.request.GET.get("tech", "").strip()
         if not self.tech:
-            return Project.objects.published().with_tech()
+            return Project.objects.published().for_cards()
         if not TAG_SLUG.fullmatch(self.tech):
             return Project.objects.none()
         return Project.objects.tagged(self.tech)
