@@ -17,7 +17,8 @@ register = template.Library()
 MAX_FRAGMENTS = 256
 
 
-@per_content_version(until_next_publish=True)
+# The chrome shows the profile and links, which only writes change, not scheduled posts going live.
+@per_content_version
 def _fragments():
     """This version's rendered blocks by (name, values): a fresh dict whenever the content changes."""
     return {}
