@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -92,3 +93,16 @@ def test_a_post_page_asks_nothing_about_build_logs_once_they_are_known(client):
         html = client.get(second.get_absolute_url()).text
     assert "Part of the build log of" in html and "Raft Store" in html
     assert not [query for query in queries if "projects_project" in query["sql"]]
+
+
+@pytest.mark.parametrize("name", ["github", "rss", "search", "arrow", "no-such-icon"])
+def test_an_icon_is_the_icon_template_rendered_once(name, settings):
+    drawn = render_to_string("includes/icon.html", {"name": name})
+    tag = Template("{% load icons %}{% icon name %}")
+    assert tag.render(Context({"name": name})) == drawn
+    with mock.patch("portfolio.templatetags.icons.render_to_string") as render:
+        assert tag.render(Context({"name": name})) == drawn
+    render.assert_not_called()
+    settings.DEBUG = True  # while developing, the template is read every time
+    with mock.patch("portfolio.templatetags.icons.render_to_string", return_value="edited") as render:
+        assert tag.render(Context({"name": name})) == "edited"
