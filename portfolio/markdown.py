@@ -307,13 +307,34 @@ def _task_boxes_to_checkboxes(html):
     return _TASK_BOX.sub(lambda match: TASK_BOXES[match[0]], html)
 
 
-# What sanitise() itself adds, so that cleaning its output again keeps everything.
+# What sanitise() and render() add, so that cleaning their output again keeps everything. An author's
+# own srcset, sizes or decoding never gets this far: sanitise() drops them, and only the site writes them
+# (render()'s `images`, for our own uploads).
 _ATTRIBUTES_AFTER_SANITISING = {
     **ALLOWED_ATTRIBUTES,
     "a": ALLOWED_ATTRIBUTES["a"] | {"rel", "aria-hidden", "tabindex"},
-    "img": ALLOWED_ATTRIBUTES["img"] | {"loading"},
+    "img": ALLOWED_ATTRIBUTES["img"] | {"loading", "decoding", "srcset", "sizes"},
     "input": {"type", "disabled", "checked"},
 }
+# nh3 escapes "<" and ">" in text and in attribute values alike, so in its output every "<img" is a tag.
+_IMG_TAG = re.compile(r"<img(\s[^>]*)?>")
+_IMG_ATTRIBUTE = re.compile(r'([^\s="/]+)(?:="([^"]*)")?')
+
+
+def rewrite_images(html, rewrite):
+    """Sanitised HTML with each <img>'s attributes replaced by rewrite({name: value}) (values unescaped).
+
+    Tags that rewrite() leaves alone stay byte for byte.
+    """
+
+    def one(tag):
+        attributes = {name: html_lib.unescape(value) for name, value in _IMG_ATTRIBUTE.findall(tag[1] or "")}
+        rewritten = rewrite(attributes)
+        if rewritten == attributes:
+            return tag[0]
+        return "<img" + "".join(f' {name}="{html_lib.escape(value)}"' for name, value in rewritten.items()) + ">"
+
+    return _IMG_TAG.sub(one, html)
 
 
 def resolve_urls(body_html, base_url):
@@ -323,6 +344,8 @@ def resolve_urls(body_html, base_url):
     """
 
     def resolve(tag, attribute, value):
+        if attribute == "srcset":  # "url 480w, url 960w": ours never have a comma in the url
+            return ", ".join(urljoin(base_url, candidate.strip()) for candidate in value.split(","))
         return urljoin(base_url, value) if attribute in ("href", "src") else value
 
     return nh3.clean(
@@ -347,11 +370,15 @@ def _as_plain_paragraphs(text):
     return "".join(f"<p>{html_lib.escape(part)}</p>" for part in _CHUNK_BREAK.split(text) if part.strip())
 
 
-def render(text):
+def render(text, images=None):
     """Markdown to sanitised HTML, plus the heading tree for a table of contents.
 
     A body that could not be rendered quickly (see refusal_reason) is returned as escaped plain
     paragraphs with the reason, so a save outside the admin still never hangs.
+
+    `images`, when given, rewrites each <img>'s attributes after sanitising (see rewrite_images):
+    saving passes portfolio.renditions.responsive_body_image; the editor's preview passes nothing, so
+    a keystroke never reads storage or decodes an image.
     """
     text = text or ""
     reason = refusal_reason(text)
@@ -363,6 +390,8 @@ def render(text):
     # "#" to every heading's name. Added after sanitising, as fixed text, so no input can reach it.
     html = html.replace('<a class="heading-anchor"', '<a class="heading-anchor" aria-hidden="true" tabindex="-1"')
     html = _task_boxes_to_checkboxes(html)
+    if images:
+        html = rewrite_images(html, images)
     return Rendered(html=html, headings=_prefix_heading_ids(md.toc_tokens))
 
 

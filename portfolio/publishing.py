@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from portfolio.markdown import plain_text, render
+from portfolio.renditions import responsive_body_image
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -85,8 +86,12 @@ class Publishable(models.Model):
         return {"body_html": rendered.html, "search_text": plain_text(rendered.html)}
 
     def render_body(self):
-        """Fill the fields derived from the Markdown body. Returns True when any of them changed."""
-        derived = self.rendered_fields(render(self.body))
+        """Fill the fields derived from the Markdown body. Returns True when any of them changed.
+
+        Our uploaded images in the body get their size and WebP renditions here (made the first time a
+        file is used, read back after that), so the stored HTML never shifts as images load.
+        """
+        derived = self.rendered_fields(render(self.body, images=responsive_body_image))
         changed = any(getattr(self, name) != value for name, value in derived.items())
         for name, value in derived.items():
             setattr(self, name, value)

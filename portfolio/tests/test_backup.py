@@ -119,9 +119,11 @@ def test_the_archive_holds_every_row_and_media_file(site_archive):
     assert not transient & set(manifest["rows"])
     assert not [label for label in manifest["rows"] if label.startswith(("axes.", "django_tasks_database."))]
     media = archive_media(site_archive)
-    # Four uploads, the portrait's small rendition made on save, and the WebP rendition of each of the two covers.
-    assert len(media) == 7 and "uploads/2026/11/inline.png" in media
-    assert len([name for name in media if name.startswith("renditions/")]) == 2
+    # Four uploads, the portrait's small rendition made on save, the WebP rendition of each of the two covers,
+    # and the body image's rendition with its record (portfolio/renditions.py), re-used after a restore.
+    assert len(media) == 9 and "uploads/2026/11/inline.png" in media
+    assert len([name for name in media if name.startswith("renditions/")]) == 4
+    assert "renditions/uploads/2026/11/inline.png.json" in media
     assert {entry["name"] for entry in manifest["media"]} == set(media)
 
 
