@@ -505,16 +505,16 @@ def warm_pages(paths):
         # interval): read it again, or the pages would be stored under the version the publish ended.
         forget_checked_version()
         version = recent_content_version()
+        paths = list(paths)
         for path in paths:
             try:
                 if _warm_page(path):
                     warmed.append(path)
             except Exception:
                 warming_log.exception("Warming %s failed; it renders on its first read.", path)
+        warming_log.info("Warmed %d of %d pages under content version %s.", len(warmed), len(paths), version)
     except Exception:
         warming_log.exception("Warming stopped; the pages render on their first read.")
-        return warmed
-    warming_log.info("Warmed %d of %d pages under content version %s.", len(warmed), len(paths), version)
     return warmed
 
 
