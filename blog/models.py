@@ -171,6 +171,20 @@ class Post(Publishable):
             "reading_time": self.reading_time_override or estimate_reading_time(self.body),
         }
 
+    def warm_paths(self):
+        """The public pages that show this post, rendered into the page cache after it is published."""
+        return [
+            reverse("home"),
+            reverse("blog:post_list"),
+            reverse("blog:archive"),
+            self.get_absolute_url(),
+            self.category.get_absolute_url(),
+            *(reverse("tag_detail", kwargs={"slug": tag.slug}) for tag in self.tags.all()),
+            reverse("feeds:rss"),
+            reverse("feeds:atom"),
+            reverse("feeds:json"),
+        ]
+
     @property
     def was_updated(self):
         """Edited on a later day than it went live: worth an "Updated" line."""

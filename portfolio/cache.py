@@ -17,22 +17,27 @@ A page cached before that moment expires at it: the item appears on time, with n
 
 import gzip
 import hashlib
+import io
+import logging
 import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
 import brotli
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
 from django.db.models import F
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -466,6 +471,95 @@ def cache_public_page(view=None, *, params=None):
                 return view(request, *args, **kwargs)
             return _answer(request, view, args, kwargs)
 
+        # What warming asks (warm_pages); functools.wraps copies it onto any decorator around this one.
+        wrapper.serves_public_pages = True
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+# --- Warming after a publish -----------------------------------------------------------------------
+#
+# A publish bumps the version, so every page is cold at once, and the first reader of each would pay
+# for its render. Instead the pages a publish changed are rendered once, after it commits, into the
+# shared cache (portfolio.tasks runs this in the worker), so every worker's next miss is a shared hit.
+
+warming_log = logging.getLogger("portfolio.cache.warming")
+
+
+def warm_pages(paths):
+    """Render public `paths` ("/blog/", "/projects/?tech=go") into the shared cache under the current version.
+
+    Each is asked for as an anonymous reader would at the public address: the real URL resolver, then
+    the view with cache_public_page's tiers, which store it. Paths that are no cached public page are
+    skipped. Never raises: a failure is logged and that page renders on its first read, as without
+    warming. Returns the paths the shared cache now holds.
+    """
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return []
+    warmed = []
+    try:
+        # This process may have read the version just before the publish committed (within the check
+        # interval): read it again, or the pages would be stored under the version the publish ended.
+        forget_checked_version()
+        version = recent_content_version()
+        paths = list(paths)
+        for path in paths:
+            try:
+                if _warm_page(path):
+                    warmed.append(path)
+            except Exception:
+                warming_log.exception("Warming %s failed; it renders on its first read.", path)
+        warming_log.info("Warmed %d of %d pages under content version %s.", len(warmed), len(paths), version)
+    except Exception:
+        warming_log.exception("Warming stopped; the pages render on their first read.")
+    return warmed
+
+
+def _warm_page(path):
+    request = _anonymous_request(path)
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        warming_log.warning("Not warmed: no page answers %s.", path)
+        return False
+    if not getattr(match.func, "serves_public_pages", False):
+        warming_log.warning("Not warmed: %s is not a cached public page.", path)
+        return False
+    # As Django's handler sets it: templates read it (the current section of the navigation).
+    request.resolver_match = match
+    try:
+        match.func(request, *match.args, **match.kwargs)
+    except Http404:
+        warming_log.info("Not warmed: %s is a 404 now.", path)
+        return False
+    return cache.has_key(_page_key(request, recent_content_version()))
+
+
+def _anonymous_request(path):
+    """A GET of `path` as a reader's reaches Django at the public address (SITE_URL): no cookie, nobody signed in.
+
+    Built as a WSGI server would hand it over, not through django.test's RequestFactory, which is test
+    machinery; and handed to the view, not to the middleware, which only adds headers around the stored
+    page and would log a request nobody made.
+    """
+    address = urlsplit(settings.SITE_URL)
+    path, _, query = path.partition("?")
+    request = WSGIRequest(
+        {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": "",
+            # A WSGI server unquotes the path and hands its bytes over as latin-1.
+            "PATH_INFO": unquote_to_bytes(path).decode("iso-8859-1"),
+            "QUERY_STRING": query,
+            "SERVER_NAME": address.hostname or "localhost",
+            "SERVER_PORT": str(address.port or (443 if address.scheme == "https" else 80)),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": address.netloc,
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": address.scheme or "http",
+            "wsgi.input": io.BytesIO(),
+        }
+    )
+    request.user = AnonymousUser()
+    return request

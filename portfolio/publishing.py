@@ -1,10 +1,11 @@
 """What posts and projects share: a status, a publish time, one publishing rule, Markdown
-rendered on save, plain search text, and an address history that never leads to a 404.
+rendered on save, plain search text, an address history that never leads to a 404, and the pages a
+publish changes rendered into the page cache before anyone asks for them.
 """
 
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -71,6 +72,8 @@ class Publishable(models.Model):
         # A draft's old address was never public, so only a live page leaves a redirect behind.
         if previous and previous.slug != self.slug and previous.is_live:
             self._redirect_from(previous.get_absolute_url())
+        if self.is_live:
+            warm_after_commit(type(self), [self.pk])
 
     def clean(self):
         super().clean()
@@ -80,6 +83,13 @@ class Publishable(models.Model):
     def clean_publish_time(self):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+
+    def warm_paths(self):
+        """The public pages that show this item, rendered into the page cache after it is published.
+
+        Subclasses add the lists, tags and feeds it appears in.
+        """
+        return [self.get_absolute_url()]
 
     def rendered_fields(self, rendered):
         """{field: value} derived from the rendered body; subclasses add their own (reading time, contents)."""
@@ -120,6 +130,26 @@ class Publishable(models.Model):
         Redirect.objects.filter(site_id=site_id, new_path=old_path).update(new_path=new_path)
         Redirect.objects.filter(site_id=site_id, old_path=new_path).delete()
         Redirect.objects.update_or_create(site_id=site_id, old_path=old_path, defaults={"new_path": new_path})
+
+
+def warm_after_commit(model, pks):
+    """Once the transaction commits, queue the warming of the pages these live items show on.
+
+    On commit, so the task reads the committed rows (tags are saved after the item, in the admin) and
+    the content version they left. A queue that is down costs the warming, never the save: the pages
+    then render on their first read, as they would without it.
+    """
+    if settings.PAGE_CACHE_SECONDS <= 0 or not pks:
+        return
+    label, pks = model._meta.label_lower, list(pks)
+
+    def enqueue():
+        # Imported here: defining a task loads the task backend, which model loading must not do.
+        from portfolio.tasks import warm_published_pages
+
+        warm_published_pages.enqueue(label, pks)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 @receiver(post_delete, dispatch_uid="publishable-drop-redirects")

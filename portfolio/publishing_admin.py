@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from portfolio.links import absolute_url
-from portfolio.publishing import Publishable
+from portfolio.publishing import Publishable, warm_after_commit
 
 LIVE, SCHEDULED, DRAFT = "live", "scheduled", "draft"
 
@@ -60,9 +60,11 @@ class PublishableAdmin(ViewOnSiteMixin, admin.ModelAdmin):
         dated_now = Case(
             When(Q(published_at__isnull=True) | Q(published_at__gt=now), then=Value(now)), default=F("published_at")
         )
-        count = queryset.exclude(_state_q(LIVE, now)).update(
-            status=Publishable.Status.PUBLISHED, published_at=dated_now
-        )
+        going_live = queryset.exclude(_state_q(LIVE, now))
+        # An update() calls no save(), so the items are named for the warming here.
+        warmed = list(going_live.values_list("pk", flat=True))
+        count = going_live.update(status=Publishable.Status.PUBLISHED, published_at=dated_now)
+        warm_after_commit(self.model, warmed)
         self._report(request, count, "Published %(count)d %(name)s.", "Published %(count)d %(names)s.")
 
     @admin.action(description="Unpublish (back to draft)")

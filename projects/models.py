@@ -1,4 +1,5 @@
 from collections import defaultdict
+from urllib.parse import urlencode
 
 from django.db import models
 from django.db.models import Count, F, Q
@@ -113,6 +114,21 @@ class Project(Publishable):
 
     def get_absolute_url(self):
         return reverse("projects:project_detail", kwargs={"slug": self.slug})
+
+    def warm_paths(self):
+        """The public pages that show this project, rendered into the page cache after it is published.
+
+        Its tech tags have two pages each: the shared tag page, and the projects list filtered by the tag.
+        """
+        project_list = reverse("projects:project_list")
+        tech = list(self.tech.all())
+        return [
+            reverse("home"),
+            project_list,
+            self.get_absolute_url(),
+            *(reverse("tag_detail", kwargs={"slug": tag.slug}) for tag in tech),
+            *(f"{project_list}?{urlencode({'tech': tag.slug})}" for tag in tech),
+        ]
 
     @property
     def has_case_study(self):
