@@ -40,7 +40,8 @@ RESULTS = ROOT / "bench" / "results.md"
 NOTES_MARKER = "<!-- notes: kept between runs -->"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-PAGES = ["home", "list", "post", "tag", "rss", "sitemap", "search"]
+# sitemap is the index (/sitemap.xml); sitemap-posts the first page of the posts' sitemap, the largest one.
+PAGES = ["home", "list", "post", "tag", "rss", "sitemap", "sitemap-posts", "search"]
 # Search is never page-cached, so it is measured once, with the cold pages.
 UNCACHED = {"search"}
 FLAT_PAGES = ["post", "list", "tag"]
@@ -317,6 +318,7 @@ class Bench:
             "tag": generated["tag"],
             "rss": "/feeds/rss/",
             "sitemap": "/sitemap.xml",
+            "sitemap-posts": "/sitemap-posts.xml",
             "search": generated["search"],
         }
         pages = [page for page in PAGES if page in args.pages]

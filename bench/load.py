@@ -168,10 +168,18 @@ def sample_rss(server, peaks, stop):
         stop.wait(0.2)
 
 
+def sitemap_locations(port, path):
+    status, _, xml = services.request(port, "GET", path)
+    assert status == 200, f"{path} answered {status}"
+    return [urlsplit(loc) for loc in re.findall(r"<loc>([^<]+)</loc>", xml)]
+
+
 def page_paths(port):
-    status, _, xml = services.request(port, "GET", "/sitemap.xml")
-    assert status == 200, f"/sitemap.xml answered {status}"
-    paths = {urlsplit(loc).path for loc in re.findall(r"<loc>([^<]+)</loc>", xml)}
+    """Every page the sitemaps list: /sitemap.xml is an index, so each sitemap (and page of one) it names."""
+    paths = set()
+    for sitemap in sitemap_locations(port, "/sitemap.xml"):
+        sitemap_path = sitemap.path + (f"?{sitemap.query}" if sitemap.query else "")
+        paths |= {loc.path for loc in sitemap_locations(port, sitemap_path)}
     return sorted(paths | {"/", "/blog/", "/projects/", "/feeds/rss/", "/robots.txt", "/blog/archive/"})
 
 

@@ -156,6 +156,8 @@ class Post(Publishable):
             models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
             # Previous/next: one index step each way, ties on published_at broken by id.
             models.Index(fields=["status", "published_at", "id"], name="post_status_published_id_idx"),
+            # The sitemaps' lastmod: a category's newest change is one index step (blog/sitemaps.py).
+            models.Index(fields=["category", "-updated_at"], name="post_category_updated_idx"),
         ]
 
     def __str__(self):

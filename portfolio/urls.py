@@ -6,8 +6,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from blog.sitemaps import CategorySitemap, PostListSitemap, PostSitemap
 from portfolio import uploads, views
-from portfolio.cache import cache_public_page
-from portfolio.sitemaps import HomeSitemap
+from portfolio.cache import PAGE_NUMBER, cache_public_page
+from portfolio.sitemaps import HomeSitemap, sitemap_index
 from projects.sitemaps import ProjectListSitemap, ProjectSitemap
 
 SITEMAPS = {
@@ -28,7 +28,14 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("llms.txt", views.llms_txt, name="llms_txt"),
-    path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of one sitemap per section and page of a section (`?p=2`…): see portfolio/sitemaps.py.
+    path("sitemap.xml", cache_public_page(sitemap_index), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<slug:section>.xml",
+        cache_public_page(sitemap, params={"p": PAGE_NUMBER}),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("feeds/", include("blog.feed_urls")),
     path("favicon.ico", views.favicon),
     path("tags/<uslug:slug>/", views.tag_detail, name="tag_detail"),

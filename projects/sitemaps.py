@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.urls import reverse
 
 from portfolio.sitemaps import SiteUrlSitemap
@@ -5,13 +7,18 @@ from projects.models import Project
 
 
 class ProjectSitemap(SiteUrlSitemap):
-    """Published case studies, for /sitemap.xml (wired in the root urlconf with the blog's sitemaps)."""
+    """Published case studies, for the sitemap index (wired in the root urlconf with the blog's sitemaps)."""
 
     changefreq = "monthly"
     priority = 0.7
 
     def items(self):
-        # A list: counted without a COUNT query (see blog.sitemaps.PostSitemap).
+        return self.live_projects
+
+    @cached_property
+    def live_projects(self):
+        # A handful, so one list: the paginator counts it without a COUNT query, and the index's lastmod
+        # and page count read it once (the views make a new sitemap for each request).
         return list(Project.objects.published().only("slug", "updated_at"))
 
     def lastmod(self, project):

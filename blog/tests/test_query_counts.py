@@ -1,8 +1,11 @@
 """Pages cost a fixed number of queries, whatever the number of posts (measured on a cache miss)."""
 
 import pytest
+from django.db.models.signals import post_init
 
+from blog.models import Post
 from blog.related import rebuild_all as rebuild_related
+from blog.sitemaps import PostSitemap
 from blog.tests.factories import make_category, make_many_posts, make_series
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +19,9 @@ pytestmark = pytest.mark.django_db
 # - post: the post (with category and series), its tags, previous/next/series/related in one query,
 #   and the projects listing it in their build log;
 # - tag: the tag with its post count, posts, their tags, projects and their tech;
-# - feed: the profile, posts, tags; sitemap: posts, categories, projects.
+# - feed: the profile, posts, tags;
+# - sitemap (the index): the live posts' count and newest change, the live categories, the live projects;
+# - sitemap_posts (a page of the posts sitemap): the live posts' count, then the page's slice.
 QUERY_BUDGET = {
     "home": 6,
     "list": 5,
@@ -26,6 +31,7 @@ QUERY_BUDGET = {
     "archive": 4,
     "feed": 4,
     "sitemap": 4,
+    "sitemap_posts": 2,
 }
 
 
@@ -45,10 +51,11 @@ def page_urls(posts, category):
         "home": "/",
         "feed": "/feeds/rss/",
         "sitemap": "/sitemap.xml",
+        "sitemap_posts": "/sitemap-posts.xml",
     }
 
 
-@pytest.mark.parametrize("page", ["home", "list", "detail", "tag", "category", "feed", "sitemap"])
+@pytest.mark.parametrize("page", ["home", "list", "detail", "tag", "category", "feed", "sitemap", "sitemap_posts"])
 def test_pages_cost_the_same_queries_with_300_posts_as_with_3(client, page, count_queries):
     category = make_category(slug="systems-category")
     series = make_series()
@@ -79,3 +86,37 @@ def test_the_post_page_shows_what_its_one_navigation_query_found(client):
 def test_the_archive_is_one_query_for_all_its_posts(client, count_queries):
     make_many_posts(300, category=make_category(), tags=["Systems"])
     assert count_queries("/blog/archive/") <= QUERY_BUDGET["archive"]
+
+
+def test_the_sitemap_index_and_its_posts_pages_cost_the_same_with_300_posts_as_with_3(monkeypatch, count_queries):
+    # Ten posts to a page: 3 posts are one page, 300 are thirty, and neither the index nor a page pays for that.
+    monkeypatch.setattr(PostSitemap, "limit", 10)
+    category = make_category()
+    make_many_posts(3, category=category, tags=["Systems"])
+    few = [count_queries("/sitemap.xml"), count_queries("/sitemap-posts.xml")]
+
+    make_many_posts(297, category=make_category(), tags=["Systems"])
+
+    assert [count_queries("/sitemap.xml"), count_queries("/sitemap-posts.xml")] == few
+    assert count_queries("/sitemap-posts.xml?p=30") == few[1]  # the last page, far into the archive
+    assert few[0] <= QUERY_BUDGET["sitemap"] and few[1] <= QUERY_BUDGET["sitemap_posts"]
+
+
+def test_a_posts_sitemap_page_loads_only_its_own_posts_and_the_index_loads_none(client, monkeypatch):
+    monkeypatch.setattr(PostSitemap, "limit", 10)
+    make_many_posts(100, category=make_category(), tags=["Systems"])
+    loaded = []
+
+    def count_loaded_post(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(count_loaded_post, sender=Post)
+    try:
+        client.get("/sitemap.xml")
+        from_index = len(loaded)
+        client.get("/sitemap-posts.xml?p=5")
+    finally:
+        post_init.disconnect(count_loaded_post, sender=Post)
+
+    assert from_index == 0  # counted and dated in the database
+    assert len(loaded) == 10

@@ -1,11 +1,18 @@
-"""/sitemap.xml, /robots.txt and /llms.txt: absolute addresses on SITE_URL's host, published content only."""
+"""/sitemap.xml (an index of section sitemaps), /robots.txt and /llms.txt: absolute addresses on SITE_URL's
+host, published content only."""
 
 import xml.etree.ElementTree as ET
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 
+from blog.models import Post
+from blog.sitemaps import PostSitemap
 from blog.tests.factories import make_category, make_draft, make_many_posts, make_post
+from portfolio.cache import local_pages
 from portfolio.tests.factories import make_profile
+from portfolio.urls import SITEMAPS
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -20,12 +27,42 @@ def site_url(settings):
     settings.SITE_URL = SITE_URL
 
 
-def sitemap_entries(client):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
+def fetch_xml(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
     assert response["Content-Type"] == "application/xml"
-    root = ET.fromstring(response.content)
-    return {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root.iter(f"{SITEMAP}url")}
+    return ET.fromstring(response.content)
+
+
+def sitemap_addresses(client):
+    """The sitemaps /sitemap.xml lists, in order: each section's, and each further page of a long one."""
+    index = fetch_xml(client, "/sitemap.xml")
+    return [entry.findtext(f"{SITEMAP}loc") for entry in index.iter(f"{SITEMAP}sitemap")]
+
+
+def sitemap_pages(client):
+    """{sitemap address: [(page address, lastmod), …]} for every sitemap the index lists."""
+    pages = {}
+    for address in sitemap_addresses(client):
+        assert address.startswith(f"{SITE_URL}/sitemap-"), address
+        urlset = fetch_xml(client, address.removeprefix(SITE_URL))
+        pages[address] = [
+            (url.findtext(f"{SITEMAP}loc"), url.findtext(f"{SITEMAP}lastmod")) for url in urlset.iter(f"{SITEMAP}url")
+        ]
+    return pages
+
+
+def sitemap_entries(client):
+    """{page address: lastmod} over every sitemap the index lists, each address listed once."""
+    entries = [entry for listed in sitemap_pages(client).values() for entry in listed]
+    assert len({address for address, _ in entries}) == len(entries)
+    return dict(entries)
+
+
+@pytest.fixture
+def small_sitemap_pages(monkeypatch):
+    """Two posts to a sitemap page, so a handful of posts spans several pages."""
+    monkeypatch.setattr(PostSitemap, "limit", 2)
 
 
 def test_sitemap_lists_public_pages_posts_categories_and_projects_on_the_site_url_host(client):
@@ -45,12 +82,56 @@ def test_sitemap_lists_public_pages_posts_categories_and_projects_on_the_site_ur
         f"{SITE_URL}{project.get_absolute_url()}",
     }
     assert entries[f"{SITE_URL}{post.get_absolute_url()}"] == post.updated_at.date().isoformat()
+    assert entries[f"{SITE_URL}/blog/category/systems/"] == post.updated_at.date().isoformat()
 
 
-def test_sitemap_never_uses_the_sites_framework_domain(client):
+def test_sitemap_xml_is_an_index_of_one_sitemap_per_section_on_the_site_url_host(client):
     make_post("Live")
 
-    assert b"example.com" not in client.get("/sitemap.xml").content
+    assert sitemap_addresses(client) == [f"{SITE_URL}/sitemap-{section}.xml" for section in SITEMAPS]
+
+
+def test_the_index_gives_a_section_the_newest_change_of_what_it_lists(client):
+    older = make_post("Older", category=make_category(slug="older"))
+    newer = make_post("Newer", category=make_category(slug="newer"))
+    draft = make_draft("Draft edited last")
+    Post.objects.filter(pk=older.pk).update(updated_at=newer.updated_at + timedelta(days=1))
+    Post.objects.filter(pk=draft.pk).update(updated_at=newer.updated_at + timedelta(days=2))
+    project = make_project("Tyche")
+
+    index = fetch_xml(client, "/sitemap.xml")
+    lastmods = {entry.findtext(f"{SITEMAP}loc"): entry.findtext(f"{SITEMAP}lastmod") for entry in index}
+
+    newest_post_change = (newer.updated_at + timedelta(days=1)).isoformat()
+    assert lastmods[f"{SITE_URL}/sitemap-posts.xml"] == newest_post_change
+    assert lastmods[f"{SITE_URL}/sitemap-categories.xml"] == newest_post_change
+    assert lastmods[f"{SITE_URL}/sitemap-project-pages.xml"] == project.updated_at.isoformat()
+    assert lastmods[f"{SITE_URL}/sitemap-home.xml"] is None  # pages without a model have no known change
+
+
+def test_the_index_lists_every_page_of_the_posts_sitemap_and_each_page_holds_at_most_its_limit(
+    client, small_sitemap_pages
+):
+    posts = make_many_posts(5, category=make_category(), tags=["Systems"])
+
+    pages = sitemap_pages(client)
+
+    posts_pages = [address for address in pages if address.startswith(f"{SITE_URL}/sitemap-posts.xml")]
+    assert posts_pages == [
+        f"{SITE_URL}/sitemap-posts.xml",
+        f"{SITE_URL}/sitemap-posts.xml?p=2",
+        f"{SITE_URL}/sitemap-posts.xml?p=3",
+    ]
+    assert [len(pages[address]) for address in posts_pages] == [2, 2, 1]
+    listed = [address for page in posts_pages for address, _ in pages[page]]
+    assert listed == [f"{SITE_URL}{post.get_absolute_url()}" for post in posts]  # newest first, each once
+
+
+def test_sitemap_never_uses_the_sites_framework_domain(client, small_sitemap_pages):
+    make_many_posts(3, category=make_category(), tags=["Systems"])
+
+    for address in ["/sitemap.xml"] + [address.removeprefix(SITE_URL) for address in sitemap_addresses(client)]:
+        assert b"example.com" not in client.get(address).content
 
 
 def test_sitemap_excludes_drafts_scheduled_posts_draft_projects_and_empty_categories(client):
@@ -66,15 +147,60 @@ def test_sitemap_excludes_drafts_scheduled_posts_draft_projects_and_empty_catego
         assert item.get_absolute_url() not in locations
 
 
-def test_sitemap_costs_the_same_queries_with_50_posts_as_with_3(client, settings, count_queries):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    category = make_category()
-    make_many_posts(3, category=category, tags=["Systems"])
-    few = count_queries("/sitemap.xml")
+def test_drafts_and_scheduled_posts_neither_appear_on_nor_add_sitemap_pages(client, small_sitemap_pages):
+    live = make_many_posts(3, category=make_category(), tags=["Systems"])
+    hidden = [make_draft(f"Draft {n}") for n in range(3)] + [
+        make_post(f"Scheduled {n}", published_at="future") for n in range(3)
+    ]
 
-    make_many_posts(47, category=make_category(), tags=["Systems"])
+    addresses = sitemap_addresses(client)
+    locations = set(sitemap_entries(client))
 
-    assert count_queries("/sitemap.xml") == few
+    assert f"{SITE_URL}/sitemap-posts.xml?p=2" in addresses
+    assert f"{SITE_URL}/sitemap-posts.xml?p=3" not in addresses  # three live posts, two to a page
+    assert {f"{SITE_URL}{post.get_absolute_url()}" for post in live} <= locations
+    assert not {f"{SITE_URL}{post.get_absolute_url()}" for post in hidden} & locations
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap-posts.xml?p=3",  # past the last page
+        "/sitemap-posts.xml?p=9999",
+        "/sitemap-posts.xml?p=99999999999999999999",
+        "/sitemap-posts.xml?p=0",
+        "/sitemap-posts.xml?p=-1",
+        "/sitemap-posts.xml?p=abc",
+        "/sitemap-posts.xml?p=1.5",
+        "/sitemap-posts.xml?p=",
+        "/sitemap-home.xml?p=2",
+        "/sitemap-nowhere.xml",
+        "/sitemap-nowhere.xml?p=1",
+    ],
+)
+def test_a_sitemap_page_that_does_not_exist_is_a_404_and_never_cached(client, small_sitemap_pages, url):
+    make_many_posts(3, category=make_category(), tags=["Systems"])
+
+    assert client.get(url).status_code == 404
+    assert not local_pages.entries
+
+
+@pytest.mark.parametrize("url", ["/sitemap-posts.xml?p=01", "/sitemap-posts.xml?p=1&p=2", "/sitemap-posts.xml?x=1"])
+def test_visitors_cannot_mint_cache_entries_with_sitemap_parameters(client, small_sitemap_pages, url):
+    make_many_posts(3, category=make_category(), tags=["Systems"])
+
+    assert client.get(url).status_code == 200
+    assert not local_pages.entries
+
+
+def test_the_sitemap_index_and_its_pages_are_cached(client, small_sitemap_pages):
+    make_many_posts(3, category=make_category(), tags=["Systems"])
+
+    for url in ["/sitemap.xml", "/sitemap-posts.xml", "/sitemap-posts.xml?p=2"]:
+        first = client.get(url)
+        assert "public" in first["Cache-Control"]
+        with mock.patch.object(PostSitemap, "items", side_effect=AssertionError("view ran")):
+            assert client.get(url).content == first.content
 
 
 def test_robots_txt_points_crawlers_to_the_sitemap(client):

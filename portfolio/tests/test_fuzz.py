@@ -85,6 +85,11 @@ def test_a_page_parameter_either_lists_the_posts_or_is_not_found(client, page):
         assert all(f"Post {n}" in html for n in range(3))  # one page holds all three
 
 
+@given(section=st.sampled_from(["home", "posts", "categories", "project-pages", "nowhere"]), page=page_numbers)
+def test_no_sitemap_page_parameter_gives_a_server_error(client, section, page):
+    assert client.get(f"/sitemap-{section}.xml", {"p": page}).status_code in (200, 404)
+
+
 def test_existing_slugs_and_searches_still_answer(client, site):
     assert "Post 1" in client.get(reverse("search"), {"q": "Post"}).content.decode()
     for post in site["posts"]:

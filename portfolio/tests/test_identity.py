@@ -237,7 +237,7 @@ def test_the_about_page_lists_publications_newest_first_with_their_posts(client,
 def test_the_about_page_is_in_the_nav_and_the_sitemap(client):
     make_profile()
     assert '<a href="/about/">About</a>' in client.get("/").content.decode()
-    assert "/about/</loc>" in client.get("/sitemap.xml").content.decode()
+    assert "/about/</loc>" in client.get("/sitemap-home.xml").content.decode()
 
 
 # Publications and citations -----------------------------------------------------------------

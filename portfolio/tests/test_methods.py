@@ -24,6 +24,7 @@ READ_ONLY = [
     "/feeds/tags/{tag}/",
     "/search/?q=raft",
     "/sitemap.xml",
+    "/sitemap-posts.xml",
     "/robots.txt",
     "/llms.txt",
     "/healthz",

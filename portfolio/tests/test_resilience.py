@@ -19,7 +19,7 @@ from portfolio.tests.test_operations import run_django
 DEAD_REDIS = "redis://127.0.0.1:8129/0"
 DEAD_POSTGRES = "postgres://postgres@127.0.0.1:8128/nowhere"
 LIVE_REDIS = "redis://127.0.0.1:6379/2"
-PAGES = ["/", "/blog/", "/projects/", "/feeds/rss/", "/sitemap.xml", "/llms.txt", "/robots.txt"]
+PAGES = ["/", "/blog/", "/projects/", "/feeds/rss/", "/sitemap.xml", "/sitemap-posts.xml", "/llms.txt", "/robots.txt"]
 
 
 def redis_is_running():

@@ -80,6 +80,9 @@ def test_content_in_any_script_works_on_every_page_feed_and_admin_page(client, o
         "/feeds/atom/",
         "/feeds/json/",
         "/sitemap.xml",
+        "/sitemap-posts.xml",
+        "/sitemap-categories.xml",
+        "/sitemap-project-pages.xml",
         "/llms.txt",
         "/search/?q=分布式",
         "/search/?q=Café",
@@ -94,6 +97,9 @@ def test_content_in_any_script_works_on_every_page_feed_and_admin_page(client, o
     for url in public:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
+
+    for sitemap, item in [("posts", post), ("categories", post.category), ("project-pages", project)]:
+        assert f"{item.get_absolute_url()}</loc>" in client.get(f"/sitemap-{sitemap}.xml").content.decode()
 
     home = client.get("/").content.decode()
     assert "Кэширование 分布式 ☕" in home
