@@ -16,6 +16,7 @@ Wired in through TAGGIT_TAGS_FROM_STRING, TAGGIT_STRING_FROM_TAGS and `TaggableM
 import re
 import unicodedata
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import pre_save
 from taggit.managers import _TaggableManager
 from taggit.models import Tag
@@ -93,6 +94,22 @@ class NormalisedTagManager(_TaggableManager):
     def _to_tag_model_instances(self, tags, tag_kwargs):
         resolved = [tag_for_name(tag) if isinstance(tag, str) else tag for tag in tags]
         return super()._to_tag_model_instances([tag for tag in resolved if tag is not None], tag_kwargs)
+
+    def get_queryset(self, extra_filters=None):
+        """The object's tags, as taggit's, with the filter built only if the queryset ever runs.
+
+        Prefetching asks every object's manager for a queryset just to pin the prefetched tags on it.
+        taggit builds its filter (two joins) each time: for a page of 40 cards, a fifth of the page's
+        cold render. Django's own related managers defer their filter the same way.
+        """
+        prefetched = getattr(self.instance, "_prefetched_objects_cache", {})
+        if extra_filters or self.prefetch_cache_name in prefetched:
+            return super().get_queryset(extra_filters)
+        content_type = ContentType.objects.get_for_model(self.model._meta.concrete_model)
+        tags = self.through.tag_model().objects.distinct().order_by(*self.ordering)
+        tags._defer_next_filter = True
+        relation = self.through.tag_relname()
+        return tags.filter(**{f"{relation}__content_type": content_type, f"{relation}__object_id": self.instance.pk})
 
     def remove(self, *tags):
         # Removing "distributed systems" removes the tag spelled "DistributedSystems".

@@ -5,8 +5,10 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models.sql.query import Query
 from django.test.utils import CaptureQueriesContext
 
+from blog.models import Post
 from blog.tests.factories import make_post
 from projects.tests.factories import make_project
 
@@ -41,3 +43,28 @@ def test_list_pages_never_fetch_bodies(client, path):
     assert fetched, "the page ran no query: the test would prove nothing"
     heavy = [columns for columns in fetched if HEAVY_COLUMNS.search(columns)]
     assert heavy == []
+
+
+def test_prefetching_tags_costs_the_same_for_40_items_as_for_2(monkeypatch):
+    """taggit built a two-join filter for every prefetched object, only to pin its tags on it."""
+    built = []
+    original = Query.build_filter
+    monkeypatch.setattr(Query, "build_filter", lambda query, *a, **k: built.append(1) or original(query, *a, **k))
+
+    def filters_built_to_list(count):
+        built.clear()
+        posts = list(Post.objects.for_lists().order_by("pk")[:count])
+        assert len(posts) == count and all(post.tags.all() for post in posts)
+        return len(built)
+
+    for number in range(40):
+        make_post(f"Post {number}", tags=[f"Tag {number}", "Shared"])
+    assert filters_built_to_list(2) == filters_built_to_list(40)
+
+
+def test_an_object_not_prefetched_still_gets_only_its_own_tags():
+    first = make_post("First", tags=["Alpha", "Shared"])
+    make_post("Second", tags=["Beta", "Shared"])
+    assert sorted(tag.name for tag in first.tags.all()) == ["Alpha", "Shared"]
+    assert first.tags.count() == 2
+    assert list(first.tags.filter(name="Alpha").values_list("name", flat=True)) == ["Alpha"]
