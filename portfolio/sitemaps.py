@@ -15,6 +15,8 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
+from portfolio.links import absolute_url
+
 
 class SiteUrlSitemap(Sitemap):
     def get_protocol(self, protocol=None):
@@ -27,9 +29,8 @@ class SiteUrlSitemap(Sitemap):
 def sitemap_index(request, sitemaps):
     """Django's sitemap index, each address on SITE_URL's host (the view itself asks the sites framework)."""
     response = sitemap_views.index(request, sitemaps, sitemap_url_name="sitemap_section")
-    public = urlsplit(settings.SITE_URL)
     for entry in response.context_data["sitemaps"]:
-        entry.location = urlsplit(entry.location)._replace(scheme=public.scheme, netloc=public.netloc).geturl()
+        entry.location = absolute_url(urlsplit(entry.location)._replace(scheme="", netloc="").geturl())
     return response
 
 

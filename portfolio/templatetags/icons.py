@@ -14,12 +14,14 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
-@cache
-def _rendered_icon(name):
+def _draw(name):
     return mark_safe(render_to_string("includes/icon.html", {"name": name}))
+
+
+_drawn_once = cache(_draw)
 
 
 @register.simple_tag
 def icon(name):
     # While developing, an edit to the template shows at once.
-    return mark_safe(render_to_string("includes/icon.html", {"name": name})) if settings.DEBUG else _rendered_icon(name)
+    return _draw(name) if settings.DEBUG else _drawn_once(name)
