@@ -98,11 +98,10 @@ def post_page_context(post):
     """
     ranked_ids = [entry[0] for entry in post.related_ranking]
     wanted = Q(pk__in=ranked_ids)
-    live = Post.objects.published()
     if post.published_at:
         when = post.published_at
-        older = live.filter(published_at__lte=when).exclude(published_at=when, pk__gte=post.pk)
-        newer = live.filter(published_at__gte=when).exclude(published_at=when, pk__lte=post.pk)
+        older = Post.objects.published(until=when).exclude(published_at=when, pk__gte=post.pk)
+        newer = Post.objects.published().filter(published_at__gte=when).exclude(published_at=when, pk__lte=post.pk)
         # `pk = (scalar subquery)`, not `pk IN (…)`: each side of the OR stays an index lookup on Postgres too.
         wanted |= Q(pk=Subquery(older.order_by("-published_at", "-pk").values("pk")[:1]))
         wanted |= Q(pk=Subquery(newer.order_by("published_at", "pk").values("pk")[:1]))

@@ -15,9 +15,14 @@ from portfolio.renditions import responsive_body_image
 
 
 class PublishableQuerySet(models.QuerySet):
-    def published(self):
-        """The one publishing rule: published, and its time has come (a future time means scheduled)."""
-        return self.filter(status=Publishable.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, until=None):
+        """The one publishing rule: published, and its time has come (a future time means scheduled).
+
+        `until` narrows it to items published by then. One upper bound, not two: given `published_at <=
+        now AND published_at <= until`, SQLite searches its index from now and filters its way down.
+        """
+        moment = timezone.now() if until is None else min(until, timezone.now())
+        return self.filter(status=Publishable.Status.PUBLISHED, published_at__lte=moment)
 
     def scheduled(self):
         return self.filter(status=Publishable.Status.PUBLISHED, published_at__gt=timezone.now())

@@ -35,6 +35,17 @@ def test_a_scheduled_project_is_hidden_until_its_time(client):
     assert "Soon" not in client.get("/projects/").content.decode()
 
 
+def test_published_until_a_time_keeps_the_rule_and_stops_at_that_time():
+    now = timezone.now()
+    old = make_post("Old", published_at=now - timedelta(days=2))
+    make_post("Recent", published_at=now - timedelta(hours=1))
+    make_post("Scheduled", published_at=now + timedelta(days=1))
+    make_draft("Draft")
+    assert list(Post.objects.published(until=now - timedelta(days=1))) == [old]
+    # A time still to come lists what is live now, never what is scheduled.
+    assert {post.title for post in Post.objects.published(until=now + timedelta(days=2))} == {"Old", "Recent"}
+
+
 def test_publishing_a_project_without_a_time_means_now():
     project = make_project(status=Project.Status.PUBLISHED)
     assert project.published_at is not None and project.is_live
