@@ -158,7 +158,9 @@ def test_projects_show_on_the_first_page_only_and_at_most_six(client):
     first = client.get(SEARCH, {"q": "raft"})
     assert len(first.context["projects"]) == 6
     assert "12 posts and 7 projects for “raft”. The best 6 projects are shown." in text_of(first)
-    assert client.get(SEARCH, {"q": "raft", "page": 2}).context["projects"] == []
+    second = client.get(SEARCH, {"q": "raft", "page": 2})
+    assert second.context["projects"] == []
+    assert "projects are shown" not in text_of(second)
 
 
 def test_only_the_page_shown_is_fetched_and_quoted(client):
@@ -321,6 +323,7 @@ def test_search_costs_the_same_queries_with_3_or_60_posts(count_queries):
 @pytest.mark.django_db(transaction=True)
 def test_a_visitor_searches_from_the_home_page(page, live_server, axe, screenshot):
     make_post("Consensus with Raft", summary="Leader election, explained.", body="We replicate logs with raft.")
+    make_many_posts(11, category=make_category(), tags=["Raft"])  # a second page of results
     make_project("Raftly", summary="A toy raft implementation.", tech=["Go"])
     for theme in ("light", "dark"):
         page.emulate_media(color_scheme=theme)
@@ -338,6 +341,13 @@ def test_a_visitor_searches_from_the_home_page(page, live_server, axe, screensho
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             assert axe() == []
             screenshot(f"search-{theme}-{width}")
+            page.get_by_role("navigation", name="Result pages").get_by_role("link", name="Next results").click()
+            expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+            expect(page.get_by_role("heading", name="Raftly")).to_have_count(0)
+            expect(page.get_by_role("searchbox")).to_have_value("raft")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert axe() == []
+            screenshot(f"search-page-2-{theme}-{width}")
     page.goto(live_server.url + "/search/?q=zeppelin")
     expect(page.get_by_text("Nothing matches “zeppelin”")).to_be_visible()
     assert axe() == []
