@@ -1,20 +1,27 @@
 """Site search, shared by posts (blog/search.py) and projects (projects/search.py).
 
 On Postgres it is full-text search: a weighted vector (title A; summary and tags B; body text C),
-a `websearch` query (quotes, `or` and `-word` work as on search engines), ranked, with snippets
-from `ts_headline`. The vector is stored in a `search_vector` column with a GIN index, which
-exists on Postgres only (each app's migration adds it with `stored_vector_statements`). Database
-triggers keep it current through every kind of write: a save, a bulk update, raw SQL, a tag added,
-removed or renamed. A search then reads the index instead of parsing every row's text.
+a `websearch` query (quotes, `or` and `-word` work as on search engines), ranked by `ts_rank`. The
+vector is stored in a `search_vector` column with a GIN index, which exists on Postgres only (each
+app's migration adds it with `stored_vector_statements`). Database triggers keep it current through
+every kind of write: a save, a bulk update, raw SQL, a tag added, removed or renamed. A search then
+reads the index instead of parsing every row's text.
 
 On SQLite it is a plain, correct fallback: every word must appear (case-insensitively, ASCII
-only, as SQLite's LIKE goes) in the title, summary, tags or body text; title hits come first.
-Its limit: it reads every published row's text on each search, so its cost grows with the archive
-(about 50 ms at 2,000 posts, a few hundred at 10,000 on these machines). Sites that grow past a
+only, as SQLite's LIKE goes) in the title, summary, tags or body text, and no `-word` may; title hits
+come first. Its limit: it reads every published row's text on each search, so its cost grows with the
+archive (about 50 ms at 2,000 posts, a few hundred at 10,000 on these machines). Sites that grow past a
 few hundred posts should run on Postgres, as production does.
 
-Both match and quote each row's `search_text`, the body as plain text stored on save, so
-snippets never show Markdown syntax or HTML.
+Both rank only a window: the first WINDOW matches in the model's ordering (for posts, the newest 200).
+A common word on a large archive matches thousands of posts; ranking them all read every stored vector
+(about 100 ms at 10,000 posts), the newest 200 come through the published index in about 3 ms. One query
+returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id.
+
+Snippets are cut in Python from each shown row's `search_text` (the body as plain text stored on save, so
+never Markdown or HTML), only for the page shown: `ts_headline` parsed each row's whole text in SQL. The
+marked words are the ones that made the row match: on Postgres those starting with one of the query's
+lexemes, except negated ones; on SQLite the query's words as typed.
 """
 
 import re
@@ -103,7 +110,8 @@ def search(queryset, query, *, snippets=True):
     tags = Tag.objects.filter(**{queryset.model._meta.model_name: OuterRef("pk")})
     scorer = _full_text if connection.vendor == "postgresql" else _word_match
     matches, score = scorer(queryset.prefetch_related(None), query, tags)
-    # One more than the window, to know whether more match. Scored in SQL, so only these rows are scored.
+    # One more than the window, to know whether more match. A common word's matches are read newest first
+    # through the published index and only these are scored; a rarer word's come from the GIN index, few.
     first = matches.annotate(score=score).order_by(*queryset.model._meta.ordering).values_list("pk", "score")
     candidates = list(first[: WINDOW + 1])
     # A stable sort: equal scores keep the model's ordering.
