@@ -109,7 +109,7 @@ def search(queryset, query, *, snippets=True):
     # The row's tag names (posts' tags, projects' tech: one tag table), without joining rows into duplicates.
     tags = Tag.objects.filter(**{queryset.model._meta.model_name: OuterRef("pk")})
     scorer = _full_text if connection.vendor == "postgresql" else _word_match
-    matches, score = scorer(queryset.prefetch_related(None), query, tags)
+    matches, score = scorer(queryset, query, tags)
     # One more than the window, to know whether more match. A common word's matches are read newest first
     # through the published index and only these are scored; a rarer word's come from the GIN index, few.
     first = matches.annotate(score=score).order_by(*queryset.model._meta.ordering).values_list("pk", "score")
