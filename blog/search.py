@@ -5,5 +5,5 @@ from portfolio.search import search
 
 
 def search_posts(query):
-    """Published posts matching `query`, best first, each with a `search_snippet`."""
+    """The newest published posts matching `query`, ranked; their `rows()` each carry a `search_snippet`."""
     return search(Post.objects.published().for_lists(), query)

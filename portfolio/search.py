@@ -1,20 +1,27 @@
 """Site search, shared by posts (blog/search.py) and projects (projects/search.py).
 
 On Postgres it is full-text search: a weighted vector (title A; summary and tags B; body text C),
-a `websearch` query (quotes, `or` and `-word` work as on search engines), ranked, with snippets
-from `ts_headline`. The vector is stored in a `search_vector` column with a GIN index, which
-exists on Postgres only (each app's migration adds it with `stored_vector_statements`). Database
-triggers keep it current through every kind of write: a save, a bulk update, raw SQL, a tag added,
-removed or renamed. A search then reads the index instead of parsing every row's text.
+a `websearch` query (quotes, `or` and `-word` work as on search engines), ranked by `ts_rank`. The
+vector is stored in a `search_vector` column with a GIN index, which exists on Postgres only (each
+app's migration adds it with `stored_vector_statements`). Database triggers keep it current through
+every kind of write: a save, a bulk update, raw SQL, a tag added, removed or renamed. A search then
+reads the index instead of parsing every row's text.
 
 On SQLite it is a plain, correct fallback: every word must appear (case-insensitively, ASCII
-only, as SQLite's LIKE goes) in the title, summary, tags or body text; title hits come first.
-Its limit: it reads every published row's text on each search, so its cost grows with the archive
-(about 50 ms at 2,000 posts, a few hundred at 10,000 on these machines). Sites that grow past a
+only, as SQLite's LIKE goes) in the title, summary, tags or body text, and no `-word` may; title hits
+come first. Its limit: it reads every published row's text on each search, so its cost grows with the
+archive (about 50 ms at 2,000 posts, a few hundred at 10,000 on these machines). Sites that grow past a
 few hundred posts should run on Postgres, as production does.
 
-Both match and quote each row's `search_text`, the body as plain text stored on save, so
-snippets never show Markdown syntax or HTML.
+Both rank only a window: the first WINDOW matches in the model's ordering (for posts, the newest 200).
+A common word on a large archive matches thousands of posts; ranking them all read every stored vector
+(about 100 ms at 10,000 posts), the newest 200 come through the published index in about 3 ms. One query
+returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id.
+
+Snippets are cut in Python from each shown row's `search_text` (the body as plain text stored on save, so
+never Markdown or HTML), only for the page shown: `ts_headline` parsed each row's whole text in SQL. The
+marked words are the ones that made the row match: on Postgres those starting with one of the query's
+lexemes, except negated ones; on SQLite the query's words as typed.
 """
 
 import re
@@ -22,9 +29,9 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -33,7 +40,9 @@ from taggit.models import Tag
 from portfolio.markdown import CONTROL_CHARS
 
 MAX_QUERY_LENGTH = 200
-MAX_RESULTS = 50
+# How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
+# word matches thousands of posts; ranking them all costs a scan of every vector, this many cost ~2 ms.
+WINDOW = 200
 # More words than this add nothing but SQL; the fallback ignores the rest.
 MAX_WORDS = 10
 CONFIG = "english"
@@ -42,19 +51,44 @@ START, STOP = "\x02", "\x03"
 SNIPPET_CHARS = 220
 SNIPPET_LEAD = 60
 WORD = re.compile(r"\w+")
+# A lexeme in Postgres's text form of a tsquery ('it''s'), a negation, or a group's bracket.
+TSQUERY_TOKEN = re.compile(r"'((?:[^']|'')*)'|!|\(|\)")
 
 
 @dataclass
 class Found:
-    items: list = field(default_factory=list)
-    # More than MAX_RESULTS matched; only the best MAX_RESULTS are in `items`.
+    """What a search found: the ids of its window of matches, best first, and how to fetch their rows."""
+
+    queryset: QuerySet | None = None
+    query: str = ""
+    snippets: bool = True
+    ids: list = field(default_factory=list)
+    # More than `window` matched: `ids` ranks only the first `window` of them.
     has_more: bool = False
+    window: int = 0
 
     def __len__(self):
-        return len(self.items)
+        return len(self.ids)
 
-    def __iter__(self):
-        return iter(self.items)
+    def rows(self, ids):
+        """The rows with these ids (say, a page of `self.ids`), in that order.
+
+        With `snippets`, each row gets `search_snippet`: safe HTML, the body text around the first hit
+        with each hit in <mark> and everything else escaped. Only the rows shown pay for it.
+        """
+        if not ids:
+            return []
+        rows = self.queryset.filter(pk__in=ids)
+        if self.snippets:
+            # An annotation, so it is loaded even where the queryset defers search_text.
+            rows = rows.annotate(snippet_text=F("search_text"))
+        by_id = {row.pk: row for row in rows}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        if self.snippets and rows:
+            hits = _hit_pattern(self.query)
+            for row in rows:
+                row.search_snippet = highlight(_window(row.snippet_text, hits))
+        return rows
 
 
 def clean_query(raw):
@@ -64,27 +98,27 @@ def clean_query(raw):
 
 
 def search(queryset, query, *, snippets=True):
-    """Rows of `queryset` (already published, with its own select/prefetch) that match `query`, best first.
+    """The matches of `query` among `queryset` (already published, with its own select/prefetch for `rows`).
 
-    With `snippets`, each row gets `search_snippet`: safe HTML, the body text around the hits with each
-    hit in <mark> and everything else escaped.
+    One query ranks the first WINDOW matches in the model's ordering: best first (Postgres: ts_rank; SQLite:
+    title hits), ties in the model's ordering. Fetch the rows to show with `Found.rows`.
     """
     query = clean_query(query)
     if not query:
         return Found()
     # The row's tag names (posts' tags, projects' tech: one tag table), without joining rows into duplicates.
     tags = Tag.objects.filter(**{queryset.model._meta.model_name: OuterRef("pk")})
-    if connection.vendor == "postgresql":
-        rows, words = _full_text(queryset, query, tags, snippets), None
-    else:
-        words = WORD.findall(query)[:MAX_WORDS]
-        rows = _word_match(queryset, words, tags, snippets)
-    rows = list(rows[: MAX_RESULTS + 1])
-    if snippets:
-        for row in rows:
-            marked = row.search_headline if words is None else _window(row.search_headline, words)
-            row.search_snippet = highlight(marked)
-    return Found(items=rows[:MAX_RESULTS], has_more=len(rows) > MAX_RESULTS)
+    scorer = _full_text if connection.vendor == "postgresql" else _word_match
+    matches, score = scorer(queryset, query, tags)
+    # One more than the window, to know whether more match. A common word's matches are read newest first
+    # through the published index and only these are scored; a rarer word's come from the GIN index, few.
+    first = matches.annotate(score=score).order_by(*queryset.model._meta.ordering).values_list("pk", "score")
+    candidates = list(first[: WINDOW + 1])
+    # A stable sort: equal scores keep the model's ordering.
+    ranked = sorted(candidates[:WINDOW], key=lambda row: row[1], reverse=True)
+    return Found(
+        queryset, query, snippets, ids=[pk for pk, _ in ranked], has_more=len(candidates) > WINDOW, window=WINDOW
+    )
 
 
 def highlight(marked_text):
@@ -162,66 +196,103 @@ def install_stored_vector(table, app_label, model_name):
     return install
 
 
-def _full_text(queryset, query, tags, snippets):
+def _full_text(queryset, query, tags):
     table = connection.ops.quote_name(queryset.model._meta.db_table)
     vector = RawSQL(f"{table}.{VECTOR_COLUMN}", [], output_field=SearchVectorField())
     search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
-    rows = (
-        queryset.annotate(search=vector)
-        # Filter on the match itself: a rank above zero is not the same thing.
-        .filter(search=search_query)
-        .annotate(rank=SearchRank(F("search"), search_query))
-        .order_by("-rank", *queryset.model._meta.ordering)
-    )
-    if snippets:
-        rows = rows.annotate(
-            search_headline=SearchHeadline(
-                "search_text",
-                search_query,
-                config=CONFIG,
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            )
-        )
-    return rows
+    # An alias, not an annotation: the vector is for matching and ranking in SQL, never worth sending to Python.
+    # Filter on the match itself: a rank above zero is not the same thing.
+    matches = queryset.alias(search=vector).filter(search=search_query)
+    return matches, SearchRank(F("search"), search_query)
 
 
-def _word_match(queryset, words, tags, snippets):
-    if not words:
-        return queryset.none()
-    for word in words:
-        queryset = queryset.filter(
+def _word_match(queryset, query, tags):
+    wanted, unwanted = _words(query)
+    if not wanted and not unwanted:
+        return queryset.none(), Value(0)
+
+    def found(word):
+        return (
             Q(title__icontains=word)
             | Q(summary__icontains=word)
             | Q(search_text__icontains=word)
             | Exists(tags.filter(name__icontains=word))
         )
-    in_title = reduce(and_, (Q(title__icontains=word) for word in words))
-    rows = queryset.annotate(title_hit=Case(When(in_title, then=Value(1)), default=Value(0))).order_by(
-        "-title_hit", *queryset.model._meta.ordering
-    )
-    if snippets:
-        # An annotation, so it is loaded even where the queryset defers search_text.
-        rows = rows.annotate(search_headline=F("search_text"))
-    return rows
+
+    for word in wanted:
+        queryset = queryset.filter(found(word))
+    for word in unwanted:
+        queryset = queryset.exclude(found(word))
+    if not wanted:
+        return queryset, Value(0)
+    in_title = reduce(and_, (Q(title__icontains=word) for word in wanted))
+    return queryset, Case(When(in_title, then=Value(1)), default=Value(0))
 
 
-def _window(text, words):
-    """About SNIPPET_CHARS of `text` around the first hit of any word, with every hit between START and STOP."""
-    pattern = re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.IGNORECASE)
-    first = pattern.search(text)
+def _words(query):
+    """The fallback's words: those every match must contain, and those after a minus, which none may."""
+    wanted, unwanted = [], []
+    for token in query.split():
+        (unwanted if token.startswith("-") else wanted).extend(WORD.findall(token))
+    return wanted[:MAX_WORDS], unwanted[:MAX_WORDS]
+
+
+def _hit_pattern(query):
+    """What a snippet marks, or None: the words that made the row match, as each database matches them.
+
+    Postgres matches stems, so it marks each word that starts with one of the query's lexemes (English
+    stems are mostly prefixes: replication -> replic, caching -> cach), and takes a stem ending in "i" as
+    the stemmer's y -> i (studi: study, studies). SQLite matches the words anywhere, so it marks them there.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT websearch_to_tsquery(%s, %s)::text", [CONFIG, query])
+            (tsquery,) = cursor.fetchone()
+        stems = [re.escape(lexeme) for lexeme in _wanted_lexemes(tsquery)]
+        stems = [stem[:-1] + "[iy]" if stem.endswith("i") else stem for stem in stems]
+        return re.compile(rf"(?<!\w)(?:{'|'.join(stems)})\w*", re.IGNORECASE) if stems else None
+    wanted, _ = _words(query)
+    words = sorted(wanted, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
+
+
+def _wanted_lexemes(tsquery):
+    """The lexemes of a tsquery's text form that a match contains: all but the negated (!'raft', !( ... ))."""
+    lexemes, depth, negate_next, negated_depth = [], 0, False, None
+    for token in TSQUERY_TOKEN.finditer(tsquery):
+        if token[0] == "!":
+            negate_next = True
+            continue
+        if token[0] == "(":
+            depth += 1
+            if negate_next and negated_depth is None:
+                negated_depth = depth
+        elif token[0] == ")":
+            if negated_depth == depth:
+                negated_depth = None
+            depth -= 1
+        elif not negate_next and negated_depth is None:
+            lexemes.append(token[1].replace("''", "'"))
+        negate_next = False
+    return lexemes
+
+
+def _window(text, hits):
+    """About SNIPPET_CHARS of `text` around the first hit, with every hit between START and STOP.
+
+    No hit (the row matched by its title or tags, or `hits` is None): the text's beginning, unmarked.
+    """
+    first = hits.search(text) if hits else None
     start = max(0, first.start() - SNIPPET_LEAD) if first else 0
     if start:
         # Begin at a word, not inside one.
         space = text.find(" ", start)
-        start = space + 1 if 0 <= space < (first.start() if first else start) else start
+        start = space + 1 if 0 <= space < first.start() else start
     end = start + SNIPPET_CHARS
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > start else end
-    window = pattern.sub(lambda hit: START + hit[0] + STOP, text[start:end])
+    window = text[start:end]
+    if hits:
+        window = hits.sub(lambda hit: START + hit[0] + STOP, window)
     return ("… " if start else "") + window + (" …" if end < len(text) else "")

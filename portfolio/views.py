@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
@@ -28,6 +29,8 @@ from projects.models import Project
 from projects.search import search_projects
 
 RECENT_POSTS = 3
+# A portfolio has a few dozen projects at most; a search shows the best few, two rows of cards.
+SEARCH_PROJECTS_SHOWN = 6
 
 
 @cache_public_page
@@ -107,13 +110,23 @@ def tag_detail(request, slug):
 # search costs a few fixed queries anyway. `q` stays out of portfolio.cache's CACHEABLE_PARAMS.
 @require_safe
 def search(request):
-    """/search/?q=: published posts and projects matching the words, best first. No query, no search."""
+    """/search/?q=&page=: published posts and projects matching the words, best first. No query, no search."""
     raw = request.GET.get("q", "")
     query = clean_query(raw)
     context = {"query": query, "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH}
     if query:
-        context["posts"] = search_posts(query)
-        context["projects"] = search_projects(query)
+        post_matches, project_matches = search_posts(query), search_projects(query)
+        # get_page, not page: a bad or stale page number shows a page rather than an error.
+        page = Paginator(post_matches.ids, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+        context |= {
+            "post_matches": post_matches,
+            "project_matches": project_matches,
+            "posts": post_matches.rows(page.object_list),
+            "page_obj": page,
+            "page_query": urlencode({"q": query}),
+            # As on the tag page: projects are few, shown above the first page of posts.
+            "projects": project_matches.rows(project_matches.ids[:SEARCH_PROJECTS_SHOWN]) if page.number == 1 else [],
+        }
     return render(request, "portfolio/search.html", context)
 
 

@@ -5,5 +5,5 @@ from projects.models import Project
 
 
 def search_projects(query):
-    """Published projects matching `query`, best first. Their cards show no snippet."""
+    """Published projects matching `query`, ranked. Their cards show no snippet."""
     return search(Project.objects.published().for_cards(), query, snippets=False)
