@@ -248,12 +248,20 @@ def _hit_pattern(query):
         with connection.cursor() as cursor:
             cursor.execute("SELECT websearch_to_tsquery(%s, %s)::text", [CONFIG, query])
             (tsquery,) = cursor.fetchone()
-        stems = [re.escape(lexeme) for lexeme in _wanted_lexemes(tsquery)]
-        stems = [stem[:-1] + "[iy]" if stem.endswith("i") else stem for stem in stems]
-        return re.compile(rf"(?<!\w)(?:{'|'.join(stems)})\w*", re.IGNORECASE) if stems else None
+        stems = [_stem_pattern(lexeme) for lexeme in _wanted_lexemes(tsquery)]
+        return re.compile(rf"(?<!\w)(?:{'|'.join(stems)})", re.IGNORECASE) if stems else None
     wanted, _ = _words(query)
     words = sorted(wanted, key=len, reverse=True)
     return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
+
+
+def _stem_pattern(lexeme):
+    """The words a lexeme stands for: those it begins. A stem of one or two letters (the "o" of O'Neil)
+    begins too many words, so it marks only itself."""
+    if len(lexeme) < 3:
+        return re.escape(lexeme) + r"(?!\w)"
+    stem = re.escape(lexeme)
+    return (stem[:-1] + "[iy]" if stem.endswith("i") else stem) + r"\w*"
 
 
 def _wanted_lexemes(tsquery):

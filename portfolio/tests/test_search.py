@@ -232,6 +232,13 @@ def test_snippets_mark_the_forms_of_each_stem(client):
     assert "Case <mark>studies</mark> from one <mark>study</mark> group." in learning
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite marks the words as typed")
+def test_a_stem_of_one_or_two_letters_marks_only_itself(client):
+    make_post("Names", body="O'Neil wrote on ordering of operations.")
+    (snippet,) = snippets(client, "O'Neil")
+    assert snippet == "<mark>O</mark>&#x27;<mark>Neil</mark> wrote on ordering of operations."
+
+
 @pytest.mark.skipif(
     not ON_POSTGRES, reason="SQLite excludes a minus word anywhere in the text, so none is left to mark"
 )
