@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from blog.models import Category, Post
-from blog.tests.factories import make_post, make_series
+from blog.tests.factories import make_category, make_many_posts, make_post, make_series
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.tests.factories import make_publication
 from projects.models import Project
@@ -231,3 +231,18 @@ def test_the_static_500_page_has_the_sites_look_and_navigation(live_server, page
         )
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         screenshot(f"design-500-{width}")
+
+
+@pytest.mark.parametrize("width", [320, 375])
+def test_page_links_share_one_row_on_a_phone(live_server, page, width):
+    make_many_posts(25, category=make_category(), tags=["Raft"])
+    page.set_viewport_size({"width": width, "height": 800})
+    for path in ("/blog/?page=2", "/search/?q=bulk&page=2"):
+        page.goto(live_server.url + path)
+        previous, following = page.locator(".pagination a[rel=prev]"), page.locator(".pagination a[rel=next]")
+        status = page.locator(".pagination-status").bounding_box()
+        left, right = previous.bounding_box(), following.bounding_box()
+        assert left["y"] == right["y"], path  # one row
+        assert right["x"] + right["width"] > width - 40 > left["x"] + left["width"], path  # at its two ends
+        assert status["y"] + status["height"] <= left["y"], path  # the status above, not between
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
