@@ -6,6 +6,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 
@@ -179,6 +180,7 @@ class Post(Publishable):
             reverse("home"),
             reverse("blog:post_list"),
             reverse("blog:archive"),
+            f"{reverse('blog:archive')}?year={timezone.localtime(self.published_at).year}",
             self.get_absolute_url(),
             self.category.get_absolute_url(),
             *(reverse("tag_detail", kwargs={"slug": tag.slug}) for tag in self.tags.all()),

@@ -8,7 +8,7 @@ app_name = "blog"
 
 urlpatterns = [
     path("", cache_public_page(views.PostListView.as_view(), params=PAGED), name="post_list"),
-    path("archive/", cache_public_page(views.ArchiveView.as_view()), name="archive"),
+    path("archive/", cache_public_page(views.ArchiveView.as_view(), params={"year": r"[1-9][0-9]{3}"}), name="archive"),
     path(
         "category/<uslug:slug>/",
         cache_public_page(views.CategoryDetailView.as_view(), params=PAGED),

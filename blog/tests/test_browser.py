@@ -3,6 +3,7 @@
 import base64
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -150,3 +151,22 @@ def test_the_admin_editor_previews_and_explains_refused_uploads_under_the_real_c
     expect(page.locator(".markdownx-upload-error")).to_be_hidden()
     assert problems == []
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_reader_moves_between_archive_years(live_server, page, axe, scheme):
+    make_post("This year's post", published_at=datetime(2025, 3, 2, tzinfo=UTC))
+    make_post("Last year's post", published_at=datetime(2024, 7, 9, tzinfo=UTC))
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server.url + "/blog/archive/")
+    years = page.get_by_role("navigation", name="Years")
+    expect(years.get_by_role("link", name="2025")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="This year's post")).to_be_visible()
+    assert axe() == []
+    years.get_by_role("link", name="2024").click()
+    expect(page).to_have_url(re.compile(r"/blog/archive/\?year=2024$"))
+    expect(page.get_by_role("link", name="Last year's post")).to_be_visible()
+    expect(page.get_by_role("link", name="This year's post")).to_have_count(0)
+    expect(years.get_by_role("link", name="2024")).to_have_attribute("aria-current", "page")
+    assert axe() == []

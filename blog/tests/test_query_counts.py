@@ -1,8 +1,11 @@
 """Pages cost a fixed number of queries, whatever the number of posts (measured on a cache miss)."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.db.models.signals import post_init
+from django.utils import timezone
 
 from blog.models import Post
 from blog.related import rebuild_all as rebuild_related
@@ -84,9 +87,22 @@ def test_the_post_page_shows_what_its_one_navigation_query_found(client):
     assert response.context["series_position"] == 16
 
 
-def test_the_archive_is_one_query_for_all_its_posts(client, count_queries):
-    make_many_posts(300, category=make_category(), tags=["Systems"])
+def test_the_archive_loads_one_years_posts_in_a_fixed_number_of_queries(client, count_queries):
+    posts = make_many_posts(300, category=make_category(), tags=["Systems"])
+    a_year_ago = timezone.now() - timedelta(days=400)
+    Post.objects.filter(pk__in=[post.pk for post in posts[100:]]).update(published_at=a_year_ago)
     assert count_queries("/blog/archive/") <= QUERY_BUDGET["archive"]
+    loaded = []
+
+    def count_loaded_post(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(count_loaded_post, sender=Post)
+    try:
+        client.get(f"/blog/archive/?year={timezone.localtime(a_year_ago).year}")
+    finally:
+        post_init.disconnect(count_loaded_post, sender=Post)
+    assert len(loaded) == 200
 
 
 def test_the_sitemap_index_and_its_posts_pages_cost_the_same_with_300_posts_as_with_3(monkeypatch, count_queries):

@@ -224,13 +224,51 @@ class TestPagination:
 
 
 class TestOtherListings:
-    def test_archive_groups_by_year_and_month_with_counts(self, client):
+    def test_archive_shows_the_newest_year_by_month_and_links_every_year(self, client):
         make_post("March one", published_at=timezone.datetime(2025, 3, 2, tzinfo=UTC))
         make_post("March two", published_at=timezone.datetime(2025, 3, 20, tzinfo=UTC))
+        make_post("May", published_at=timezone.datetime(2025, 5, 1, tzinfo=UTC))
         make_post("Jan", published_at=timezone.datetime(2024, 1, 5, tzinfo=UTC))
-        years = client.get(reverse("blog:archive")).context["years"]
-        assert [(y["year"], y["count"]) for y in years] == [(2025, 2), (2024, 1)]
-        assert [len(m["posts"]) for m in years[0]["months"]] == [2]
+        make_post("Scheduled", published_at="future")
+        make_draft("Draft")
+        response = client.get(reverse("blog:archive"))
+        assert response.context["years"] == [(2025, 3), (2024, 1)]
+        assert response.context["year"] == 2025
+        assert [[post.title for post in month["posts"]] for month in response.context["months"]] == [
+            ["May"],
+            ["March two", "March one"],
+        ]
+        html = response.content.decode()
+        assert '<a href="?year=2025" aria-current="page">2025 <span class="archive-count">3' in html
+        one_post = '<span class="archive-count">1<span class="visually-hidden"> post</span></span>'
+        assert f'<a href="?year=2024">2024 {one_post}</a>' in html
+        assert "Jan" not in [post.title for month in response.context["months"] for post in month["posts"]]
+
+    def test_each_year_has_its_own_archive_page(self, client):
+        make_post("New", published_at=timezone.datetime(2025, 3, 2, tzinfo=UTC))
+        make_post("Old", published_at=timezone.datetime(2024, 12, 31, 12, tzinfo=UTC))
+        response = client.get(reverse("blog:archive"), {"year": "2024"})
+        assert [[post.title for post in month["posts"]] for month in response.context["months"]] == [["Old"]]
+        assert "<title>Archive 2024 · Writing" in response.content.decode()
+
+    @pytest.mark.parametrize("year", ["2023", "abc", "٢٠٢٥", "99999999999999999999", "", "2025x"])
+    def test_a_year_without_posts_or_no_year_at_all_is_a_404(self, client, year):
+        make_post(published_at=timezone.datetime(2025, 3, 2, tzinfo=UTC))
+        assert client.get(reverse("blog:archive"), {"year": year}).status_code == 404
+
+    def test_archive_years_and_months_are_the_site_time_zones(self, client, settings):
+        settings.TIME_ZONE = "America/Toronto"
+        # 03:00 on 1 January in UTC is still New Year's Eve in Toronto.
+        make_post("Eve", published_at=timezone.datetime(2025, 1, 1, 3, tzinfo=UTC))
+        make_post("Later", published_at=timezone.datetime(2025, 6, 1, tzinfo=UTC))
+        assert client.get(reverse("blog:archive")).context["years"] == [(2025, 1), (2024, 1)]
+        months = client.get(reverse("blog:archive"), {"year": "2024"}).context["months"]
+        assert [(month["date"].month, [post.title for post in month["posts"]]) for month in months] == [(1, ["Eve"])]
+
+    def test_an_empty_archive_says_so(self, client):
+        response = client.get(reverse("blog:archive"))
+        assert response.status_code == 200
+        assert "Nothing published yet." in response.content.decode()
 
     def test_unknown_category_or_tag_is_a_404(self, client):
         assert client.get("/blog/category/nope/").status_code == 404

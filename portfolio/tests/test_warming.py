@@ -139,6 +139,7 @@ def test_a_post_published_in_the_admin_is_stored_before_its_first_reader_asks(pu
         "/",
         "/blog/",
         "/blog/archive/",
+        f"/blog/archive/?year={timezone.localtime(post.published_at).year}",
         post.get_absolute_url(),
         post.category.get_absolute_url(),
         "/tags/aiinfrastructure/",
