@@ -159,6 +159,8 @@ class Post(Publishable):
             models.Index(fields=["status", "published_at", "id"], name="post_status_published_id_idx"),
             # The sitemaps' lastmod: a category's newest change is one index step (blog/sitemaps.py).
             models.Index(fields=["category", "-updated_at"], name="post_category_updated_idx"),
+            # The admin's list, drafts included, in the model's order: the newest page without sorting them all.
+            models.Index(fields=["published_at", "id"], name="post_published_id_idx"),
         ]
 
     def __str__(self):
