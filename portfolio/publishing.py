@@ -79,6 +79,8 @@ class Publishable(models.Model):
             self._redirect_from(previous.get_absolute_url())
         if self.is_live:
             warm_after_commit(type(self), [self.pk])
+        elif self.is_scheduled:
+            warm_after_commit(type(self), [self.pk], when=self.published_at)
 
     def clean(self):
         super().clean()
@@ -137,12 +139,17 @@ class Publishable(models.Model):
         Redirect.objects.update_or_create(site_id=site_id, old_path=old_path, defaults={"new_path": new_path})
 
 
-def warm_after_commit(model, pks):
+def warm_after_commit(model, pks, when=None):
     """Once the transaction commits, queue the warming of the pages these live items show on.
 
     On commit, so the task reads the committed rows (tags are saved after the item, in the admin) and
     the content version they left. A queue that is down costs the warming, never the save: the pages
     then render on their first read, as they would without it.
+
+    `when`: items scheduled to go live then. Their task waits for that moment, on a queue that can wait
+    (the database queue in production), so the readers and feed readers who arrive as a scheduled post
+    goes live find its pages rendered. The inline queue can't wait: there the first reader renders them.
+    If the item is rescheduled, the task left behind finds it not live yet and warms nothing.
     """
     if settings.PAGE_CACHE_SECONDS <= 0 or not pks:
         return
@@ -152,7 +159,12 @@ def warm_after_commit(model, pks):
         # Imported here: defining a task loads the task backend, which model loading must not do.
         from portfolio.tasks import warm_published_pages
 
-        warm_published_pages.enqueue(label, pks)
+        task = warm_published_pages
+        if when is not None:
+            if not task.get_backend().supports_defer:
+                return
+            task = task.using(run_after=when)
+        task.enqueue(label, pks)
 
     transaction.on_commit(enqueue, robust=True)
 

@@ -1,12 +1,14 @@
 """Warming after a publish: the pages a publish changed are in the shared cache before anyone asks for
 them, so the first reader after a publish is served a stored page, never a cold render."""
 
+import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
@@ -14,9 +16,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django_tasks.signals import task_enqueued
+from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
-from blog.tests.factories import make_category, make_draft
+from blog.tests.factories import make_category, make_draft, make_post
 from portfolio import cache as page_cache
 from portfolio.cache import (
     StoredPage,
@@ -27,6 +30,7 @@ from portfolio.cache import (
     warm_pages,
 )
 from portfolio.publishing import PublishableQuerySet
+from portfolio.tasks import warm_published_pages
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -191,8 +195,34 @@ def test_a_project_published_in_code_warms_home_the_list_its_page_and_its_tech_p
     ids=["draft", "scheduled"],
 )
 def test_a_save_that_leaves_the_post_not_live_warms_nothing(publish, warming_tasks, overrides):
+    # The inline queue (the default) can't wait for a scheduled post's time; the database queue can (below).
     publish(**overrides)
     assert warming_tasks == []
+    assert shared_page_keys() == []
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection, as in production
+def test_the_database_queue_warms_a_scheduled_posts_pages_as_it_goes_live(settings, warming_tasks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    goes_live = timezone.now() + timedelta(seconds=2)
+    post = make_post("Scheduled for later", tags=["Raft"], published_at=goes_live)
+    assert warming_tasks == [["blog.post", [post.pk]]]
+    assert DBTaskResult.objects.get().run_after == goes_live
+
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    assert shared_page_keys() == []  # not yet: the task waits for the post's time
+
+    time.sleep(max(0, (goes_live - timezone.now()).total_seconds()) + 0.2)
+    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay")
+    for url in ("/", "/blog/", post.get_absolute_url(), "/tags/raft/", "/feeds/rss/"):
+        page = stored(url)
+        assert page is not None, url
+        assert b"Scheduled for later" in page.response(RequestFactory().get(url)).content, url
+
+
+def test_a_rescheduled_posts_old_warming_task_warms_nothing(settings):
+    post = make_post("Moved", published_at=timezone.now() + timedelta(days=1))
+    assert warm_published_pages.call("blog.post", [post.pk]) == 0
     assert shared_page_keys() == []
 
 
