@@ -178,11 +178,12 @@ class Post(Publishable):
 
     def warm_paths(self):
         """The public pages that show this post, rendered into the page cache after it is published."""
+        archive = reverse("blog:archive")
         return [
             reverse("home"),
             reverse("blog:post_list"),
-            reverse("blog:archive"),
-            f"{reverse('blog:archive')}?year={timezone.localtime(self.published_at).year}",
+            archive,
+            f"{archive}?year={timezone.localtime(self.published_at).year}",
             self.get_absolute_url(),
             self.category.get_absolute_url(),
             *(reverse("tag_detail", kwargs={"slug": tag.slug}) for tag in self.tags.all()),

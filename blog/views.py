@@ -84,10 +84,11 @@ class ArchiveView(TemplateView):
 
     def get_context_data(self, **kwargs):
         years = live_post_years(timezone.get_current_timezone_name())
+        counts = dict(years)
         requested = self.request.GET.get("year")
         if requested is None:
             year = years[0][0] if years else None
-        elif requested.isascii() and requested.isdigit() and int(requested) in dict(years):
+        elif requested.isascii() and requested.isdigit() and int(requested) in counts:
             year = int(requested)
         else:
             raise Http404("No posts were published that year.")
@@ -105,8 +106,7 @@ class ArchiveView(TemplateView):
             for _, month_posts in groupby(posts, key=lambda post: timezone.localtime(post.published_at).month):
                 month_posts = list(month_posts)
                 months.append({"date": month_posts[0].published_at, "posts": month_posts})
-        year_count = dict(years).get(year, 0)
-        return super().get_context_data(years=years, year=year, year_count=year_count, months=months, **kwargs)
+        return super().get_context_data(years=years, year=year, year_count=counts.get(year, 0), months=months, **kwargs)
 
 
 class PostDetailView(StaffSeesDraftsMixin, DetailView):

@@ -76,3 +76,22 @@ def make_many_posts(n, *, category, tags, series=None):
         TaggedItem(tag=tag, content_type=content_type, object_id=post.pk) for post in posts for tag in tag_objects
     )
     return posts
+
+
+def post_form_data(category, **overrides):
+    """What the admin's add form posts for a published post in `category`, with `overrides`."""
+    data = {
+        "title": "Written in the admin",
+        "slug": "written-in-the-admin",
+        "category": category.pk,
+        "tags": "#AIInfrastructure #Serverless",
+        "summary": "A post written through the admin.",
+        "body": "## First\n\n## Second\n\n## Third\n\n```python\nprint(1)\n```\n",
+        "status": "published",
+        "published_at_0": "",
+        "published_at_1": "",
+        "series_order": "0",
+        "reading_time_override": "",
+        "cover_alt": "",
+    }
+    return {**data, **overrides}

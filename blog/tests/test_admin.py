@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from blog.tests.factories import make_category, make_draft, make_post
+from blog.tests.factories import make_category, make_draft, make_post, post_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -15,27 +15,9 @@ def admin_client(client):
     return client
 
 
-def form_data(category, **overrides):
-    data = {
-        "title": "Written in the admin",
-        "slug": "written-in-the-admin",
-        "category": category.pk,
-        "tags": "#AIInfrastructure #Serverless",
-        "summary": "A post written through the admin.",
-        "body": "## First\n\n## Second\n\n## Third\n\n```python\nprint(1)\n```\n",
-        "status": "published",
-        "published_at_0": "",
-        "published_at_1": "",
-        "series_order": "0",
-        "reading_time_override": "",
-        "cover_alt": "",
-    }
-    return {**data, **overrides}
-
-
 def test_the_owner_adds_a_post_and_it_is_rendered_tagged_and_live(admin_client):
     category = make_category()
-    response = admin_client.post(reverse("admin:blog_post_add"), form_data(category))
+    response = admin_client.post(reverse("admin:blog_post_add"), post_form_data(category))
     assert response.status_code == 302, response.content.decode()[:2000]
     post = Post.objects.get(slug="written-in-the-admin")
     assert post.is_live
@@ -46,7 +28,7 @@ def test_the_owner_adds_a_post_and_it_is_rendered_tagged_and_live(admin_client):
 
 def test_the_owner_changes_a_post_and_a_live_slug_change_redirects(admin_client, client):
     post = make_post(slug="before", tags=["One"])
-    data = form_data(post.category, slug="after", title="Renamed", tags="One")
+    data = post_form_data(post.category, slug="after", title="Renamed", tags="One")
     data.update(
         published_at_0=post.published_at.strftime("%Y-%m-%d"), published_at_1=post.published_at.strftime("%H:%M:%S")
     )
@@ -58,7 +40,7 @@ def test_the_owner_changes_a_post_and_a_live_slug_change_redirects(admin_client,
 
 
 def test_a_reserved_slug_is_refused_with_a_message(admin_client):
-    response = admin_client.post(reverse("admin:blog_post_add"), form_data(make_category(), slug="archive"))
+    response = admin_client.post(reverse("admin:blog_post_add"), post_form_data(make_category(), slug="archive"))
     assert response.status_code == 200
     assert "is used by another page under /blog/" in response.content.decode()
 
@@ -111,7 +93,7 @@ def test_category_and_series_admin_pages_work(admin_client):
 
 def test_a_body_too_slow_to_render_is_refused_with_a_message_and_not_saved(admin_client):
     category = make_category()
-    response = admin_client.post(reverse("admin:blog_post_add"), form_data(category, body="[" * 20000))
+    response = admin_client.post(reverse("admin:blog_post_add"), post_form_data(category, body="[" * 20000))
     assert response.status_code == 200
     assert "too many unclosed or deeply nested square brackets" in response.content.decode()
     assert not Post.objects.filter(slug="written-in-the-admin").exists()
@@ -119,7 +101,7 @@ def test_a_body_too_slow_to_render_is_refused_with_a_message_and_not_saved(admin
 
 def test_a_body_over_the_size_limit_is_refused_with_its_length(admin_client):
     category = make_category()
-    response = admin_client.post(reverse("admin:blog_post_add"), form_data(category, body="x" * 50001))
+    response = admin_client.post(reverse("admin:blog_post_add"), post_form_data(category, body="x" * 50001))
     assert response.status_code == 200
     assert "The text is 50,001 characters long; the limit is 50,000." in response.content.decode()
     assert not Post.objects.exists()

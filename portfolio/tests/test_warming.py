@@ -19,7 +19,7 @@ from django_tasks.signals import task_enqueued
 from django_tasks_db.models import DBTaskResult
 
 from blog.models import Post
-from blog.tests.factories import make_category, make_draft, make_post
+from blog.tests.factories import make_category, make_draft, make_post, post_form_data
 from portfolio import cache as page_cache
 from portfolio.cache import (
     StoredPage,
@@ -111,21 +111,15 @@ def publish(admin_client, django_capture_on_commit_callbacks):
     """Adds a post through the admin's change form, then runs what waited for the commit, as Django would."""
 
     def publish(**overrides):
-        data = {
-            "title": "Fresh from the admin",
-            "slug": "fresh-from-the-admin",
-            "category": make_category().pk,
-            "tags": "#AIInfrastructure #Café",
-            "summary": "A post published through the admin.",
-            "body": "## First\n\nSome text.\n",
-            "status": "published",
-            "published_at_0": "",
-            "published_at_1": "",
-            "series_order": "0",
-            "reading_time_override": "",
-            "cover_alt": "",
+        data = post_form_data(
+            make_category(),
+            title="Fresh from the admin",
+            slug="fresh-from-the-admin",
+            tags="#AIInfrastructure #Café",
+            summary="A post published through the admin.",
+            body="## First\n\nSome text.\n",
             **overrides,
-        }
+        )
         with django_capture_on_commit_callbacks(execute=True):
             response = admin_client.post(reverse("admin:blog_post_add"), data)
         assert response.status_code == 302, response.content.decode()[:2000]
