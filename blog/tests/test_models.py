@@ -2,15 +2,19 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.redirects.models import Redirect
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
 from blog.models import Post, estimate_reading_time, validate_post_slug
 from blog.tests.factories import make_draft, make_post
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +106,18 @@ class TestSaving:
         post = Post.objects.prefetch_related("tags").get(pk=post.pk)
         assert [tag.name for tag in post.tags.all()] == ["Zeta", "Alpha", "Mu"]
         assert post.primary_tag.name == "Zeta"
+
+    def test_prefetched_tags_are_each_posts_own_and_not_another_models(self):
+        first, second = make_post(tags=["Zeta", "Alpha"]), make_post(tags=["Alpha", "Mu"])
+        # A project whose id is the first post's carries a tag of its own: it must not show on the post.
+        project_type = ContentType.objects.get_for_model(Project)
+        TaggedItem.objects.create(content_type=project_type, object_id=first.pk, tag=Tag.objects.create(name="Go"))
+        with CaptureQueriesContext(connection) as queries:
+            posts = Post.objects.prefetch_related("tags").in_bulk([first.pk, second.pk])
+        assert [tag.name for tag in posts[first.pk].tags.all()] == ["Zeta", "Alpha"]
+        assert [tag.name for tag in posts[second.pk].tags.all()] == ["Alpha", "Mu"]
+        assert len(queries) == 2
+        assert "django_content_type" not in queries[1]["sql"]  # the type by its id, without a join
 
     def test_reserved_addresses_cannot_be_used_as_slugs(self):
         with pytest.raises(ValidationError):
