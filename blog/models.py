@@ -202,6 +202,31 @@ class Post(Publishable):
         """A summary taken from the body's opening would be read twice under the title."""
         return self.body.lstrip().startswith(self.summary.strip()[:80])
 
+    def list_item_key(self):
+        """Everything this post's item in a list shows (blog/includes/post_item.html): its memo key."""
+        tag = self.primary_tag
+        return (
+            self.pk,
+            self.title,
+            self.slug,
+            self.summary,
+            self.published_at,
+            self.reading_time,
+            self.category.name,
+            self.category.slug,
+            tag and (tag.name, tag.slug),
+            self.series_id and self.series.title,
+            self.series_order,
+        )
+
+    def header_key(self):
+        """Everything the post page's header shows of the post (with its list item's kicker): its memo key."""
+        return (*self.list_item_key(), self.dek_repeats_body, self.was_updated and self.updated_at)
+
+    def tags_key(self):
+        """The post's tags as its page shows them: its memo key."""
+        return tuple((tag.name, tag.slug) for tag in self.tags.all())
+
     @property
     def primary_tag(self):
         tags = list(self.tags.all())

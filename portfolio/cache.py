@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
+from operator import attrgetter
 from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
 import brotli
@@ -269,34 +270,38 @@ def _stored_page(response, version):
     ), lifetime
 
 
-class LocalPages:
-    """This process's LRU of StoredPage by key, holding at most `max_bytes` of bodies."""
+class ByteCappedLRU:
+    """This process's LRU of values by key, holding at most `max_bytes()` of them, as `size_of` counts."""
 
-    def __init__(self):
+    def __init__(self, max_bytes, size_of):
+        self.max_bytes, self.size_of = max_bytes, size_of
         self.entries = OrderedDict()
         self.bytes = 0
         self.lock = threading.Lock()
 
+    def expired(self, value):
+        return False
+
     def get(self, key):
         with self.lock:
-            page = self.entries.get(key)
-            if page is None:
+            value = self.entries.get(key)
+            if value is None:
                 return None
-            if page.expires <= time.time():
+            if self.expired(value):
                 self._drop(key)
                 return None
             self.entries.move_to_end(key)
-            return page
+            return value
 
-    def put(self, key, page):
-        max_bytes = settings.PAGE_CACHE_LOCAL_BYTES
-        if page.size > max_bytes:
+    def put(self, key, value):
+        max_bytes = self.max_bytes()
+        if self.size_of(value) > max_bytes:
             return
         with self.lock:
             if key in self.entries:
                 self._drop(key)
-            self.entries[key] = page
-            self.bytes += page.size
+            self.entries[key] = value
+            self.bytes += self.size_of(value)
             while self.bytes > max_bytes:
                 self._drop(next(iter(self.entries)))
 
@@ -306,7 +311,17 @@ class LocalPages:
             self.bytes = 0
 
     def _drop(self, key):
-        self.bytes -= self.entries.pop(key).size
+        self.bytes -= self.size_of(self.entries.pop(key))
+
+
+class LocalPages(ByteCappedLRU):
+    """This process's StoredPages by key, holding at most PAGE_CACHE_LOCAL_BYTES, each until it expires."""
+
+    def __init__(self):
+        super().__init__(lambda: settings.PAGE_CACHE_LOCAL_BYTES, attrgetter("size"))
+
+    def expired(self, page):
+        return page.expires <= time.time()
 
 
 local_pages = LocalPages()
@@ -389,6 +404,12 @@ def per_content_version(func=None, *, until_next_publish=False):
 
 MEMO_ENTRIES = 1000
 _memos = []
+
+
+def register_local_memo(memo):
+    """Have forget_local_state() clear `memo` (anything with a clear()) too; returns it."""
+    _memos.append(memo)
+    return memo
 
 
 def _answer(request, view, args, kwargs):

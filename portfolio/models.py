@@ -164,6 +164,10 @@ class SiteProfile(SingletonModel):
         if self.avatar and not self.avatar_alt.strip():
             raise ValidationError({"avatar_alt": "Describe the portrait, for visitors who cannot see it."})
 
+    def byline_key(self):
+        """Everything a post's byline and author card show of the owner: their memo key."""
+        return (self.owner_name, self.portrait_url, self.short_bio)  # has_real_name follows owner_name
+
     @property
     def has_real_name(self):
         return self.owner_name.strip() not in PLACEHOLDER_OWNER_NAMES

@@ -130,6 +130,19 @@ class Project(Publishable):
             *(f"{project_list}?{urlencode({'tech': tag.slug})}" for tag in tech),
         ]
 
+    def card_key(self):
+        """Everything this project's card shows (projects/includes/project_card.html): its memo key."""
+        return (
+            self.pk,
+            self.title,
+            self.slug,
+            self.summary,
+            self.repo_url,
+            self.demo_url,
+            self.cover_image.name,
+            tuple((tag.name, tag.slug) for tag in self.tech.all()),
+        )
+
     @property
     def has_case_study(self):
         # A seeded project's body is its one-paragraph description, already shown as the summary.

@@ -182,3 +182,22 @@ def test_the_admins_post_list_reads_its_newest_page_through_an_index(admin_clien
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert "post_published_id_idx" in plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan
+
+
+def test_a_posts_neighbours_series_and_related_posts_are_found_through_indexes(client, settings):
+    """Each branch of the post page's one nearby-posts query is an index lookup, on both databases."""
+    settings.PAGE_CACHE_SECONDS = 0
+    series = make_series("Raft")
+    posts = make_many_posts(40, category=make_category(), tags=["Systems"], series=series)
+    rebuild_related()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(posts[20].get_absolute_url()).status_code == 200
+    (nearby,) = [query["sql"] for query in queries if "c.name AS category_name" in query["sql"]]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # 40 rows would otherwise be read whole
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + nearby)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    # No branch reads every post: SQLite SEARCHes rather than SCANs, Postgres has no Seq Scan left.
+    assert "SCAN " not in plan and "Seq Scan" not in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # each neighbour is the index's next entry

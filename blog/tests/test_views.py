@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.models import Post
 from blog.tests.factories import make_category, make_draft, make_post, make_series
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,25 @@ class TestPostPage:
         context = client.get(middle.get_absolute_url()).context
         assert context["previous_post"] == older
         assert context["next_post"] == newer
+
+    def test_neighbours_are_the_adjacent_live_posts_in_the_lists_order(self, client, admin_client):
+        """The post page's query writes the publishing rule in SQL: it must agree with published()."""
+        now = timezone.now()
+        make_post("Older", published_at=now - timedelta(days=5))
+        for n in range(3):
+            make_post(f"Tie {n}", published_at=now - timedelta(days=2))  # one moment: ordered by id
+        make_draft("Draft")
+        make_post("Scheduled sooner", published_at=now + timedelta(hours=12))
+        scheduled = make_post("Scheduled", published_at="future")
+        make_post("Newest", published_at=now - timedelta(days=1))
+        order = list(Post.objects.published().order_by("published_at", "pk"))
+        for index, post in enumerate(order):
+            context = client.get(post.get_absolute_url()).context
+            assert context["previous_post"] == (order[index - 1] if index else None), post.title
+            assert context["next_post"] == (order[index + 1] if index + 1 < len(order) else None), post.title
+        # Staff viewing a scheduled post see the newest live post before it (not one scheduled sooner).
+        context = admin_client.get(scheduled.get_absolute_url()).context
+        assert (context["previous_post"], context["next_post"]) == (order[-1], None)
 
     def test_related_posts_share_the_most_tags_and_are_at_most_three(self, client):
         post = make_post(tags=["a", "b", "c"])

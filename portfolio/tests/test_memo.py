@@ -1,0 +1,238 @@
+"""Blocks memoised by value (`{% memo %}`): a post's item in a list, a project's card, a post page's
+header, end and neighbours. Each is reused while what it shows is the same, and follows every change
+to what it shows: after any change, a page is what it would be with nothing remembered."""
+
+import re
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Template, TemplateSyntaxError
+from django.utils import timezone
+from PIL import Image
+from taggit.models import Tag
+
+from blog.models import Category, Post, Series
+from blog.tests.factories import make_category, make_post, make_series
+from portfolio.models import SiteProfile
+from portfolio.templatetags import fragments
+from portfolio.templatetags.fragments import memoised
+from portfolio.tests.factories import make_profile
+from portfolio.tests.test_fragments import Counter
+from projects.models import Project
+from projects.tests.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+NONCE = re.compile(r' nonce="[^"]*"')
+
+
+@pytest.fixture(autouse=True)
+def cold_pages(settings, tmp_path):
+    settings.PAGE_CACHE_SECONDS = 0  # every page rendered, so only the memoised blocks are reused
+    settings.MEDIA_ROOT = tmp_path
+
+
+def page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return NONCE.sub("", response.text)  # the CSP nonce is new on every response
+
+
+def assert_pages_follow(client, paths, change, shown=None):
+    """Render `paths` (filling the memo), make `change`, and check each page is as if nothing were remembered."""
+    for path in paths():
+        page(client, path)
+    assert memoised.entries, "the pages use no memoised block"
+    change()
+    after = {path: page(client, path) for path in paths()}
+    memoised.clear()
+    for path, html in after.items():
+        assert html == page(client, path), f"{path} showed a stale block"
+        if shown:
+            assert shown in html, f"{path} doesn't show the change at all"
+
+
+def portrait():
+    buffer = BytesIO()
+    Image.new("RGB", (64, 64), (200, 80, 40)).save(buffer, "PNG")
+    return SimpleUploadedFile("me.png", buffer.getvalue(), content_type="image/png")
+
+
+def update(instance, **fields):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.save()
+
+
+@pytest.fixture
+def blog():
+    """A post in a series, with two tags, neighbours on both sides and a related post."""
+    make_profile(owner_name="Ada Example", short_bio="Builds storage systems.")
+    category, series = make_category("Systems", slug="systems"), make_series("Raft from scratch")
+    older = make_post("Older post", tags=["Storage"], published_at=timezone.now() - timedelta(days=5))
+    part_two = make_post("Part two", series=series, series_order=2, published_at=timezone.now() - timedelta(days=4))
+    related = make_post("Related post", tags=["Raft", "Storage"], published_at=timezone.now() - timedelta(days=3))
+    # Published moments ago: its saves in a test don't make it "Updated" (a later day), which would
+    # change the header's values whatever else changed.
+    post = make_post(
+        "The post",
+        tags=["Raft", "Storage"],
+        category=category,
+        series=series,
+        series_order=1,
+        published_at=timezone.now() - timedelta(seconds=2),
+    )
+    newer = make_post("Newer post", published_at=timezone.now() - timedelta(seconds=1))
+    return {"post": post, "older": older, "newer": newer, "related": related, "part_two": part_two}
+
+
+def list_paths(blog):
+    return lambda: ["/", "/blog/", fresh(blog["post"]).category.get_absolute_url(), "/tags/storage/"]
+
+
+def fresh(post):
+    return Post.objects.get(pk=post.pk)
+
+
+LIST_ITEM_CHANGES = {
+    "title": (lambda b: update(fresh(b["post"]), title="A new title"), "A new title"),
+    "summary": (lambda b: update(fresh(b["post"]), summary="A new summary."), "A new summary."),
+    "slug": (lambda b: update(fresh(b["post"]), slug="a-new-address"), "/blog/a-new-address/"),
+    "publish time": (lambda b: update(fresh(b["post"]), published_at=timezone.now() - timedelta(days=40)), None),
+    "reading time": (lambda b: update(fresh(b["post"]), reading_time_override=42), "42 min read"),
+    "place in series": (lambda b: update(fresh(b["post"]), series_order=7), "Part 7 of the series"),
+    "category name": (lambda b: update(Category.objects.get(slug="systems"), name="Engines"), "Engines"),
+    "category slug": (lambda b: update(Category.objects.get(slug="systems"), slug="engines"), "/category/engines/"),
+    "series title": (lambda b: update(Series.objects.get(title="Raft from scratch"), title="Raft, 2"), "Raft, 2"),
+    "primary tag renamed": (lambda b: update(Tag.objects.get(name="Raft"), name="Paxos"), "#Paxos"),
+    "primary tag respelled": (lambda b: update(Tag.objects.get(name="Raft"), name="RAFT"), "#RAFT"),  # same address
+    "primary tag removed": (lambda b: fresh(b["post"]).tags.remove("Raft"), None),
+}
+
+
+@pytest.mark.parametrize("change", LIST_ITEM_CHANGES, ids=str)
+def test_a_posts_item_in_every_list_follows_what_it_shows(client, blog, change):
+    make_change, shown = LIST_ITEM_CHANGES[change]
+    assert_pages_follow(client, list_paths(blog), lambda: make_change(blog), shown)
+
+
+POST_PAGE_CHANGES = {
+    **LIST_ITEM_CHANGES,
+    # The post page shows its place as "Part 2 of 2", from the order of the series.
+    "place in series": (lambda b: update(fresh(b["post"]), series_order=7), "Part 2 of 2"),
+    "dek repeats the body": (lambda b: update(fresh(b["post"]), body=fresh(b["post"]).summary + " And more."), None),
+    "edited on a later day": (
+        lambda b: Post.objects.filter(pk=b["post"].pk).update(updated_at=timezone.now() + timedelta(days=3)),
+        "Updated",
+    ),
+    "tag added": (lambda b: fresh(b["post"]).tags.add("Consensus"), "#Consensus"),
+    "owner's name": (lambda b: update(SiteProfile.load(), owner_name="Grace Example"), "Grace Example"),
+    "owner's bio": (lambda b: update(SiteProfile.load(), short_bio="Writes about queues."), "Writes about queues."),
+    "owner unnamed": (lambda b: update(SiteProfile.load(), owner_name="Your Name"), None),
+    "owner's portrait": (lambda b: update(SiteProfile.load(), avatar=portrait(), avatar_alt="Ada"), ".webp"),
+    "older neighbour's title": (lambda b: update(fresh(b["older"]), title="Renamed older"), "Renamed older"),
+    "newer neighbour unpublished": (lambda b: update(fresh(b["newer"]), status=Post.Status.DRAFT), None),
+    "series part's title": (lambda b: update(fresh(b["part_two"]), title="Renamed part"), "Renamed part"),
+    "series part's place": (lambda b: update(fresh(b["part_two"]), series_order=0), None),
+    "related post's title": (lambda b: update(fresh(b["related"]), title="Renamed related"), "Renamed related"),
+    "related post's reading time": (lambda b: update(fresh(b["related"]), reading_time_override=31), "31 min read"),
+    "related post's category": (
+        lambda b: update(fresh(b["related"]).category, name="Renamed category"),
+        "Renamed category",
+    ),
+    "a new related post": (lambda b: make_post("Also about Raft", tags=["Raft", "Storage"]), "Also about Raft"),
+}
+
+
+@pytest.mark.parametrize("change", POST_PAGE_CHANGES, ids=str)
+def test_a_post_page_follows_what_it_shows(client, blog, change):
+    make_change, shown = POST_PAGE_CHANGES[change]
+    assert_pages_follow(client, lambda: [fresh(blog["post"]).get_absolute_url()], lambda: make_change(blog), shown)
+
+
+def fresh_project():
+    return Project.objects.get(slug="raft-store")
+
+
+PROJECT_CARD_CHANGES = {
+    "title": (lambda: update(fresh_project(), title="Paxos Store"), "Paxos Store"),
+    "summary": (lambda: update(fresh_project(), summary="A new summary."), "A new summary."),
+    "slug": (lambda: update(fresh_project(), slug="paxos-store"), "/projects/paxos-store/"),
+    "repository": (lambda: update(fresh_project(), repo_url="https://example.com/new-repo"), "new-repo"),
+    "demo": (lambda: update(fresh_project(), demo_url="https://example.com/new-demo"), "new-demo"),
+    "tech renamed": (lambda: update(Tag.objects.get(name="Go"), name="Golang"), "Golang"),
+    "tech added": (lambda: fresh_project().tech.add("Rust"), "Rust"),
+}
+
+
+@pytest.mark.parametrize("change", PROJECT_CARD_CHANGES, ids=str)
+def test_a_projects_card_follows_what_it_shows(client, change):
+    make_profile()
+    make_project("Raft Store", slug="raft-store", tech=["Go"], featured=True, repo_url="https://example.com/repo")
+    make_change, shown = PROJECT_CARD_CHANGES[change]
+    assert_pages_follow(client, lambda: ["/", "/projects/"], make_change, shown)
+
+
+def test_a_publish_renders_only_the_new_posts_item(client, blog):
+    page(client, "/blog/")
+    remembered = set(memoised.entries)
+    make_post("Just published")
+    assert "Just published" in page(client, "/blog/")
+    assert len(set(memoised.entries) - remembered) == 1
+
+
+MEMO = Template('{% load fragments %}{% memo "test" value %}{{ counter.next }}{% endmemo %}')
+
+
+def test_a_block_is_rendered_once_for_each_value():
+    counter = Counter()
+    assert MEMO.render(Context({"counter": counter, "value": "a"})) == "0"
+    assert MEMO.render(Context({"counter": counter, "value": "a"})) == "0"
+    assert MEMO.render(Context({"counter": counter, "value": "b"})) == "1"
+    assert MEMO.render(Context({"counter": counter, "value": "a"})) == "0"
+
+
+def test_dates_in_another_time_zone_are_another_block():
+    counter = Counter()
+    assert MEMO.render(Context({"counter": counter, "value": "a"})) == "0"
+    with timezone.override("Asia/Tokyo"):
+        assert MEMO.render(Context({"counter": counter, "value": "a"})) == "1"
+
+
+def test_while_developing_every_block_is_rendered(settings):
+    settings.DEBUG = True
+    counter = Counter()
+    assert MEMO.render(Context({"counter": counter, "value": "a"})) == "0"
+    assert MEMO.render(Context({"counter": counter, "value": "a"})) == "1"
+
+
+def test_a_value_that_cannot_be_a_key_renders_the_block_every_time():
+    counter = Counter()
+    assert MEMO.render(Context({"counter": counter, "value": ["a list"]})) == "0"
+    assert MEMO.render(Context({"counter": counter, "value": ["a list"]})) == "1"
+
+
+def test_the_least_recently_used_block_is_forgotten_first(monkeypatch):
+    monkeypatch.setattr(fragments, "MEMO_BYTES", 8)
+    template = Template('{% load fragments %}{% memo "test" value %}{{ value }}{% endmemo %}')
+    for value in [1000, 2000, 1000, 3000]:  # 4 bytes each: two fit
+        template.render(Context({"value": value}))
+    assert [key[-1] for key in memoised.entries] == [1000, 3000]
+
+
+def test_the_memo_is_bounded_in_bytes(monkeypatch):
+    monkeypatch.setattr(fragments, "MEMO_BYTES", 10)
+    template = Template('{% load fragments %}{% memo "test" value %}{{ value }}{% endmemo %}')
+    for value in range(1000, 1010):
+        assert template.render(Context({"value": value})) == str(value)
+    assert memoised.bytes <= 10
+    assert sum(map(len, memoised.entries.values())) == memoised.bytes
+    assert list(memoised.entries) == [("test", "UTC", 1008), ("test", "UTC", 1009)]
+
+
+@pytest.mark.parametrize("source", ['{% memo "name" %}x{% endmemo %}', "{% memo %}x{% endmemo %}"])
+def test_a_memo_without_its_values_is_a_template_error(source):
+    with pytest.raises(TemplateSyntaxError, match="memo needs a block name and the values the block shows"):
+        Template("{% load fragments %}" + source)
