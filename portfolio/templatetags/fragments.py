@@ -71,7 +71,9 @@ def per_version(parser, token):
 # project's card). The values must be everything the block shows, so no write can leave it stale, and it
 # survives writes that change other things: after a publish, the pages that must render again reuse every
 # item that did not change. The models name those values (Post.list_item_key, Project.card_key), and a
-# test changes each field the block could show and checks that the block follows.
+# test changes each field the block could show and checks that the block follows. A template edit that
+# shows another value must add it to the block's key (and a change of it to portfolio/tests/test_memo.py).
+# A name is one block: two templates must not share a name for different markup.
 
 # Fragments are a few KB each; this bounds the memory per process, not normal use.
 MEMO_BYTES = 4 * 1024 * 1024
