@@ -118,6 +118,8 @@ class TestSaving:
         assert [tag.name for tag in posts[second.pk].tags.all()] == ["Alpha", "Mu"]
         assert len(queries) == 2
         assert "django_content_type" not in queries[1]["sql"]  # the type by its id, without a join
+        # The order the tags were entered in, which no database keeps unless asked.
+        assert 'ORDER BY "taggit_taggeditem"."id" ASC' in queries[1]["sql"]
 
     def test_reserved_addresses_cannot_be_used_as_slugs(self):
         with pytest.raises(ValidationError):
