@@ -18,6 +18,7 @@ import unicodedata
 from operator import attrgetter
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import router
 from django.db.models import F
 from django.db.models.signals import pre_save
 from taggit.managers import _TaggableManager
@@ -126,9 +127,11 @@ class NormalisedTagManager(_TaggableManager):
         relation = self.through.tag_relname()
         content_type = ContentType.objects.get_for_model(self.model._meta.concrete_model)
         pks = {obj.pk for obj in instances}
+        database = self._db or router.db_for_read(type(instances[0]), instance=instances[0])
         tags = (
             self.through.tag_model()
-            .objects.filter(**{f"{relation}__content_type": content_type, f"{relation}__object_id__in": pks})
+            .objects.using(database)
+            .filter(**{f"{relation}__content_type": content_type, f"{relation}__object_id__in": pks})
             .annotate(_prefetch_related_val=F(f"{relation}__object_id"))
             .order_by(*self.ordering)
         )

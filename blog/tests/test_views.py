@@ -118,6 +118,7 @@ class TestPostPage:
         for n in range(3):
             make_post(f"Tie {n}", published_at=now - timedelta(days=2))  # one moment: ordered by id
         make_draft("Draft")
+        dated_draft = make_post("Dated draft", status=Post.Status.DRAFT, published_at=now - timedelta(days=3))
         make_post("Scheduled sooner", published_at=now + timedelta(hours=12))
         scheduled = make_post("Scheduled", published_at="future")
         make_post("Newest", published_at=now - timedelta(days=1))
@@ -129,6 +130,9 @@ class TestPostPage:
         # Staff viewing a scheduled post see the newest live post before it (not one scheduled sooner).
         context = admin_client.get(scheduled.get_absolute_url()).context
         assert (context["previous_post"], context["next_post"]) == (order[-1], None)
+        # And on a draft with a date, the live posts either side of that date.
+        context = admin_client.get(dated_draft.get_absolute_url()).context
+        assert (context["previous_post"].title, context["next_post"].title) == ("Older", "Tie 0")
 
     def test_related_posts_share_the_most_tags_and_are_at_most_three(self, client):
         post = make_post(tags=["a", "b", "c"])

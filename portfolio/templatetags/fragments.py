@@ -75,7 +75,8 @@ def per_version(parser, token):
 # shows another value must add it to the block's key (and a change of it to portfolio/tests/test_memo.py).
 # A name is one block: two templates must not share a name for different markup.
 
-# Fragments are a few KB each; this bounds the memory per process, not normal use.
+# Fragments are a few KB each; this bounds the memory per process, not normal use. It counts the HTML;
+# the keys (titles, summaries) add up to about as much again.
 MEMO_BYTES = 4 * 1024 * 1024
 memoised = register_local_memo(ByteCappedLRU(lambda: MEMO_BYTES, len))
 
@@ -84,12 +85,12 @@ class MemoNode(BlockNode):
     def render(self, context):
         if settings.DEBUG:  # while developing, an edited template shows at once
             return self.nodelist.render(context)
+        values = [value.resolve(context, ignore_failures=True) for value in self.values]
+        if any(value is None or value == "" for value in values):
+            # A missing value (a typo, a view that doesn't supply it) would key every page alike.
+            return self.nodelist.render(context)
         # Dates are shown in the current time zone, so it is part of what the block shows.
-        key = (
-            self.name.resolve(context),
-            timezone.get_current_timezone_name(),
-            *(value.resolve(context) for value in self.values),
-        )
+        key = (self.name.resolve(context), timezone.get_current_timezone_name(), *values)
         try:
             html = memoised.get(key)
         except TypeError:  # a value that can't be a key (a list): the block is rendered every time

@@ -133,6 +133,9 @@ POST_PAGE_CHANGES = {
     "owner unnamed": (lambda b: update(SiteProfile.load(), owner_name="Your Name"), None),
     "owner's portrait": (lambda b: update(SiteProfile.load(), avatar=portrait(), avatar_alt="Ada"), ".webp"),
     "older neighbour's title": (lambda b: update(fresh(b["older"]), title="Renamed older"), "Renamed older"),
+    "older neighbour's slug": (lambda b: update(fresh(b["older"]), slug="older-moved"), "/blog/older-moved/"),
+    "series part's slug": (lambda b: update(fresh(b["part_two"]), slug="part-moved"), "/blog/part-moved/"),
+    "related post's slug": (lambda b: update(fresh(b["related"]), slug="related-moved"), "/blog/related-moved/"),
     "newer neighbour unpublished": (lambda b: update(fresh(b["newer"]), status=Post.Status.DRAFT), None),
     "series part's title": (lambda b: update(fresh(b["part_two"]), title="Renamed part"), "Renamed part"),
     "series part's place": (lambda b: update(fresh(b["part_two"]), series_order=0), None),
@@ -164,6 +167,7 @@ PROJECT_CARD_CHANGES = {
     "demo": (lambda: update(fresh_project(), demo_url="https://example.com/new-demo"), "new-demo"),
     "tech renamed": (lambda: update(Tag.objects.get(name="Go"), name="Golang"), "Golang"),
     "tech added": (lambda: fresh_project().tech.add("Rust"), "Rust"),
+    "cover image": (lambda: update(fresh_project(), cover_image=portrait(), cover_alt="A diagram"), "/media/projects/"),
 }
 
 
@@ -173,6 +177,26 @@ def test_a_projects_card_follows_what_it_shows(client, change):
     make_project("Raft Store", slug="raft-store", tech=["Go"], featured=True, repo_url="https://example.com/repo")
     make_change, shown = PROJECT_CARD_CHANGES[change]
     assert_pages_follow(client, lambda: ["/", "/projects/"], make_change, shown)
+
+
+def test_a_later_edit_moves_the_updated_date(client, blog):
+    def edited(days):
+        Post.objects.filter(pk=blog["post"].pk).update(updated_at=timezone.now() + timedelta(days=days))
+
+    edited(3)
+    later = timezone.localtime(timezone.now() + timedelta(days=5))
+    assert_pages_follow(
+        client,
+        lambda: [fresh(blog["post"]).get_absolute_url()],
+        lambda: edited(5),
+        f'Updated <time datetime="{later:%Y-%m-%d}',
+    )
+
+
+def test_the_site_time_zone_is_part_of_every_block(client, blog, settings):
+    # Published at 23:30 UTC: the next day in Kiritimati (UTC+14).
+    update(fresh(blog["post"]), published_at=timezone.now().replace(hour=23, minute=30) - timedelta(days=1))
+    assert_pages_follow(client, list_paths(blog), lambda: setattr(settings, "TIME_ZONE", "Pacific/Kiritimati"), None)
 
 
 def test_a_publish_renders_only_the_new_posts_item(client, blog):
@@ -206,6 +230,16 @@ def test_while_developing_every_block_is_rendered(settings):
     counter = Counter()
     assert MEMO.render(Context({"counter": counter, "value": "a"})) == "0"
     assert MEMO.render(Context({"counter": counter, "value": "a"})) == "1"
+
+
+@pytest.mark.parametrize("value", ["missing", "missing.attribute", "empty"])
+def test_a_missing_value_renders_the_block_every_time(value):
+    """Rather than keying every page alike: a typo or a view that doesn't supply the value."""
+    template = Template('{% load fragments %}{% memo "test" ' + value + " %}{{ counter.next }}{% endmemo %}")
+    counter = Counter()
+    assert template.render(Context({"counter": counter, "empty": ""})) == "0"
+    assert template.render(Context({"counter": counter, "empty": ""})) == "1"
+    assert not memoised.entries
 
 
 def test_a_value_that_cannot_be_a_key_renders_the_block_every_time():
