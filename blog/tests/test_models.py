@@ -12,9 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from blog.models import Post, estimate_reading_time, validate_post_slug
+from blog.models import Category, Post, estimate_reading_time, validate_post_slug
 from blog.tests.factories import make_draft, make_post
-from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +108,9 @@ class TestSaving:
 
     def test_prefetched_tags_are_each_posts_own_and_not_another_models(self):
         first, second = make_post(tags=["Zeta", "Alpha"]), make_post(tags=["Alpha", "Mu"])
-        # A project whose id is the first post's carries a tag of its own: it must not show on the post.
-        project_type = ContentType.objects.get_for_model(Project)
-        TaggedItem.objects.create(content_type=project_type, object_id=first.pk, tag=Tag.objects.create(name="Go"))
+        # Another model's row with the first post's id carries a tag of its own: it must not show on the post.
+        other_type = ContentType.objects.get_for_model(Category)
+        TaggedItem.objects.create(content_type=other_type, object_id=first.pk, tag=Tag.objects.create(name="Go"))
         with CaptureQueriesContext(connection) as queries:
             posts = Post.objects.prefetch_related("tags").in_bulk([first.pk, second.pk])
         assert [tag.name for tag in posts[first.pk].tags.all()] == ["Zeta", "Alpha"]
