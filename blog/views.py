@@ -175,8 +175,8 @@ def _when(post):
 # Postgres too. There is no liveness filter around the OR (one over all live posts would scan them):
 # the caller checks liveness on the few rows that come back.
 NEARBY_POSTS_SQL = """
-SELECT p.id, p.title, p.slug, p.summary, p.reading_time, p.status, p.published_at, p.series_id,
-       p.series_order, p.category_id, c.name AS category_name, c.slug AS category_slug
+SELECT p.id, p.title, p.slug, p.reading_time, p.status, p.published_at, p.series_id, p.series_order,
+       p.category_id, c.name AS category_name, c.slug AS category_slug
 FROM blog_post p INNER JOIN blog_category c ON c.id = p.category_id
 WHERE p.id <> %s AND ({branches})
 """

@@ -396,7 +396,7 @@ def per_content_version(func=None, *, until_next_publish=False):
                 results[args] = func(*args)
             return results[args]
 
-        _memos.append(memo)
+        register_local_memo(memo)
         return wrapper
 
     return decorate(func) if func is not None else decorate
