@@ -132,6 +132,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # An unreachable database fails fast (a friendly 503) instead of holding a worker for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    # Parameters sent apart from the SQL, so a query's text is the same on every request and psycopg
+    # prepares it after its fifth run on a connection: Postgres then reuses the plan instead of planning
+    # each time (planning cost more than running most of our queries). `?server_side_binding=false` in
+    # DATABASE_URL turns both off, for PgBouncer in transaction mode before 1.21.
+    if _database_options.setdefault("server_side_binding", True):
+        _database_options.setdefault("prepare_threshold", 5)
 
 # Rate limits and cached pages must hold across gunicorn workers, so the cache is
 # shared: Redis when configured, otherwise a table in the database.

@@ -1,4 +1,7 @@
-"""DATABASE_URL turns on psycopg's connection pool, which needs Django's own persistent connections off."""
+"""DATABASE_URL turns on psycopg's connection pool, which needs Django's own persistent connections off.
+
+On Postgres, queries are prepared once they repeat on a connection, unless the URL says
+`server_side_binding=false` (PgBouncer in transaction mode before 1.21 cannot keep them)."""
 
 import json
 import os
@@ -43,6 +46,23 @@ def test_without_pool_connections_persist_as_before():
     assert database["CONN_MAX_AGE"] == 60
 
 
+def test_postgres_binds_parameters_on_the_server_and_prepares_repeated_queries():
+    options = settings_for(POSTGRES + "site", DATABASE)["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+
+
+def test_server_side_binding_false_in_the_url_turns_preparing_off():
+    options = settings_for(POSTGRES + "site?server_side_binding=false", DATABASE)["OPTIONS"]
+    assert options["server_side_binding"] is False
+    assert "prepare_threshold" not in options
+
+
+def test_sqlite_gets_no_postgres_options():
+    options = settings_for("sqlite:///db.sqlite3", DATABASE)["OPTIONS"]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
 def _postgres_up():
     import psycopg
 
@@ -60,3 +80,25 @@ def test_queries_run_through_the_pool_on_postgres():
         "print(json.dumps([connection.pool is not None, connection.pool.max_size]))"
     )
     assert settings_for(POSTGRES + "postgres?pool=true&pool_min_size=1&pool_max_size=2", code) == [True, 2]
+
+
+# One query with a parameter, run six times on one connection: with the values bound on the server its
+# text repeats, so psycopg prepares it on the fifth run.
+PREPARED_AFTER_REPEATS = (
+    "from django.db import connection; import json\n"
+    "with connection.cursor() as cursor:\n"
+    "    for n in range(6): cursor.execute('SELECT %s::int + 40', [n])\n"
+    "    cursor.execute(\"SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%+ 40'\")\n"
+    "    print(json.dumps(cursor.fetchone()[0]))"
+)
+
+
+@pytest.mark.skipif(not _postgres_up(), reason="needs Postgres at 127.0.0.1:5432 (CI and these machines have it)")
+@pytest.mark.parametrize("options", ["", "?pool=true&pool_min_size=1&pool_max_size=1"])
+def test_a_repeated_query_is_prepared_on_postgres(options):
+    assert settings_for(POSTGRES + "postgres" + options, PREPARED_AFTER_REPEATS) == 1
+
+
+@pytest.mark.skipif(not _postgres_up(), reason="needs Postgres at 127.0.0.1:5432 (CI and these machines have it)")
+def test_nothing_is_prepared_with_server_side_binding_off():
+    assert settings_for(POSTGRES + "postgres?server_side_binding=false", PREPARED_AFTER_REPEATS) == 0
