@@ -69,6 +69,45 @@ def test_searches_use_the_gin_index():
     assert f"{table}_search_vector_gin" in plan
 
 
+def test_the_window_is_planned_for_each_search_never_prepared():
+    # Repeated queries are prepared (portfolio/settings.py); the window's best plan depends on its words.
+    make_post("Replication notes", body="Replication and more replication.")
+    for _ in range(8):
+        found = search_posts("replication")
+        assert [post.title for post in found.rows(found.ids)] == ["Replication notes"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("blog_post" in statement for statement in prepared), "the rows' query repeats, so it is prepared"
+    assert not [statement for statement in prepared if "ts_rank" in statement]
+
+
+def test_a_database_error_in_the_window_is_djangos_own():
+    # The resilience layer (portfolio/resilience.py) answers Django's OperationalError with a 503.
+    import psycopg
+    from django.db import OperationalError, transaction
+
+    params = connection.get_connection_params()
+    with psycopg.connect(dbname=params["dbname"], host=params.get("host"), user=params.get("user")) as other:
+        other.execute(f"LOCK TABLE {Post._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '50ms'")
+        # In a savepoint, so the test's transaction outlives the error.
+        with pytest.raises(OperationalError), transaction.atomic():
+            search_posts("replication")
+
+
+@pytest.mark.parametrize("model", [Post, Project])
+def test_the_vector_is_kept_in_the_row(model):
+    # A search reads the vector of every candidate row: out of line, each read is a second lookup.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'search_vector'",
+            [model._meta.db_table],
+        )
+        assert cursor.fetchone() == ("m",)
+
+
 def test_a_common_word_is_ranked_within_the_newest_matches_read_through_an_index():
     # The planner's choice depends on the table's size: on a few rows a scan is cheapest whatever the
     # query. 3,000 posts with the word in a quarter of them (as the benchmark's word is) is about the
