@@ -25,7 +25,7 @@ lexemes, except negated ones; on SQLite the query's words as typed.
 """
 
 import re
-from contextlib import nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
@@ -123,6 +123,7 @@ def search(queryset, query, *, snippets=True):
     )
 
 
+@contextmanager
 def _planned_for_these_words():
     """On Postgres, the window query is planned for its own words, never run as a prepared statement.
 
@@ -131,8 +132,16 @@ def _planned_for_these_words():
     6.4 ms, where the plan for that word walks the newest posts, 1.0 ms. A rare word gets the GIN plan.
     """
     if connection.vendor != "postgresql":
-        return nullcontext()
-    return connection.execute_wrapper(_unprepared)
+        yield
+        return
+    # Connected first: connecting adds the write watcher (portfolio/cache.py) to the same list, and
+    # Django's own execute_wrapper() would then pop the watcher instead of this.
+    connection.ensure_connection()
+    connection.execute_wrappers.append(_unprepared)
+    try:
+        yield
+    finally:
+        connection.execute_wrappers.remove(_unprepared)
 
 
 def _unprepared(execute, sql, params, many, context):

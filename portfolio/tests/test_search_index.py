@@ -12,6 +12,7 @@ from taggit.models import Tag
 from blog.models import Post
 from blog.search import search_posts
 from blog.tests.factories import make_category, make_post
+from portfolio.tests.services import django_shell, scratch_database
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -80,6 +81,17 @@ def test_the_window_is_planned_for_each_search_never_prepared():
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any("blog_post" in statement for statement in prepared), "the rows' query repeats, so it is prepared"
     assert not [statement for statement in prepared if "ts_rank" in statement]
+
+
+def test_a_workers_first_query_being_a_search_keeps_its_write_watch(tmp_path):
+    # Connecting adds the write watcher (portfolio/cache.py) to the connection's wrappers. When a worker's
+    # first query is a search, the search's own wrapper must come off and the watcher stay.
+    code = (
+        "from blog.search import search_posts; from django.db import connection; import json;"
+        "search_posts('replication'); print(json.dumps([w.__name__ for w in connection.execute_wrappers]))"
+    )
+    with scratch_database("postgres", tmp_path) as database_url:
+        assert django_shell(database_url, code) == ["_note_writes"]
 
 
 def test_a_database_error_in_the_window_is_djangos_own():
