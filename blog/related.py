@@ -25,6 +25,7 @@ from django.utils import timezone
 from taggit.models import TaggedItem
 
 RELATED_POSTS = 3
+PKS_PER_QUERY = 10_000
 
 
 def _post_model():
@@ -107,12 +108,14 @@ class Ranker:
     def update(self, pks):
         """Store fresh rankings for the posts `pks`, writing only those that changed."""
         Post = _post_model()
-        changed = []
-        for post in Post.objects.filter(pk__in=pks).only("pk", "related_ranking"):
-            ranking = self.rank(post.pk)
-            if ranking != post.related_ranking:
-                post.related_ranking = ranking
-                changed.append(post)
+        pks, changed = list(pks), []
+        # Read in slices: Postgres takes at most 65,535 parameters in a query bound on the server.
+        for start in range(0, len(pks), PKS_PER_QUERY):
+            for post in Post.objects.filter(pk__in=pks[start : start + PKS_PER_QUERY]).only("pk", "related_ranking"):
+                ranking = self.rank(post.pk)
+                if ranking != post.related_ranking:
+                    post.related_ranking = ranking
+                    changed.append(post)
         Post.objects.bulk_update(changed, ["related_ranking"], batch_size=500)
         return len(changed)
 

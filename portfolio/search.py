@@ -15,7 +15,7 @@ few hundred posts should run on Postgres, as production does.
 
 Both rank only a window: the first WINDOW matches in the model's ordering (for posts, the newest 200).
 A common word on a large archive matches thousands of posts; ranking them all read every stored vector
-(about 100 ms at 10,000 posts), the newest 200 come through the published index in about 3 ms. One query
+(about 100 ms at 10,000 posts), the newest 200 come through the published index in 1-1.5 ms. One query
 returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id.
 
 Snippets are cut in Python from each shown row's `search_text` (the body as plain text stored on save, so
@@ -42,7 +42,7 @@ from portfolio.markdown import CONTROL_CHARS
 
 MAX_QUERY_LENGTH = 200
 # How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
-# word matches thousands of posts; ranking them all costs a scan of every vector, this many cost ~2 ms.
+# word matches thousands of posts; ranking them all costs a scan of every vector, this many cost 1-1.5 ms.
 WINDOW = 200
 # More words than this add nothing but SQL; the fallback ignores the rest.
 MAX_WORDS = 10
@@ -127,27 +127,22 @@ def search(queryset, query, *, snippets=True):
 def _planned_for_these_words():
     """On Postgres, the window query is planned for its own words, never run as a prepared statement.
 
-    Queries that repeat are prepared (portfolio/settings.py), and Postgres then settles on one generic
+    Queries that repeat are prepared (portfolio/settings.py), and Postgres may then settle on one generic
     plan for every search: it read the GIN index and sorted all 2,500 matches of the benchmark's word,
     6.4 ms, where the plan for that word walks the newest posts, 1.0 ms. A rare word gets the GIN plan.
     """
     if connection.vendor != "postgresql":
         yield
         return
-    # Connected first: connecting adds the write watcher (portfolio/cache.py) to the same list, and
-    # Django's own execute_wrapper() would then pop the watcher instead of this.
     connection.ensure_connection()
-    connection.execute_wrappers.append(_unprepared)
+    # psycopg neither prepares nor counts a query while its connection's threshold is None.
+    psycopg_connection = connection.connection
+    threshold = psycopg_connection.prepare_threshold
+    psycopg_connection.prepare_threshold = None
     try:
         yield
     finally:
-        connection.execute_wrappers.remove(_unprepared)
-
-
-def _unprepared(execute, sql, params, many, context):
-    # Django's own last step (CursorWrapper._execute), with psycopg told not to prepare.
-    with context["connection"].wrap_database_errors:
-        return context["cursor"].cursor.execute(sql, params, prepare=False)
+        psycopg_connection.prepare_threshold = threshold
 
 
 def highlight(marked_text):

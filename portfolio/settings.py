@@ -133,10 +133,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # An unreachable database fails fast (a friendly 503) instead of holding a worker for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     # Parameters sent apart from the SQL, so a query's text is the same on every request and psycopg
-    # prepares it after its fifth run on a connection: Postgres then reuses the plan instead of planning
-    # each time (planning cost more than running most of our queries). `?server_side_binding=false` in
-    # DATABASE_URL turns both off, for PgBouncer in transaction mode before 1.21.
-    if _database_options.setdefault("server_side_binding", True):
+    # prepares it after its fifth run on a connection: Postgres then parses it once and can reuse its
+    # plan (planning cost more than running most of our queries). `?server_side_binding=false` in
+    # DATABASE_URL turns both off, for PgBouncer in transaction mode without `max_prepared_statements`.
+    if _database_options.setdefault("server_side_binding", True) is True:
         _database_options.setdefault("prepare_threshold", 5)
 
 # Rate limits and cached pages must hold across gunicorn workers, so the cache is

@@ -6,9 +6,12 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from blog import related
 from blog.models import Post
 from blog.tests.factories import make_category, make_post, make_series
 from blog.views import post_page_context
@@ -128,6 +131,20 @@ def test_tags_cleared_and_set_in_the_admin_way_keep_rankings_current(archive):
 def test_rebuilding_after_a_bulk_import_gives_the_same_rankings(archive):
     Post.objects.update(related_ranking=[])
     call_command("rebuild_related_posts", verbosity=0)
+    assert_every_post_matches()
+
+
+READ_RANKINGS = 'SELECT "blog_post"."id", "blog_post"."related_ranking" FROM'
+
+
+def test_a_rebuild_reads_the_posts_in_slices_and_ranks_them_all(archive, monkeypatch):
+    # On Postgres a query takes at most 65,535 parameters: an archive past that must still rebuild.
+    monkeypatch.setattr(related, "PKS_PER_QUERY", 7)
+    Post.objects.update(related_ranking=[])
+    with CaptureQueriesContext(connection) as queries:
+        related.rebuild_all()
+    reads = [query["sql"] for query in queries.captured_queries if query["sql"].startswith(READ_RANKINGS)]
+    assert len(reads) == 5, "30 posts read 7 at a time"
     assert_every_post_matches()
 
 

@@ -1,13 +1,16 @@
 """DATABASE_URL turns on psycopg's connection pool, which needs Django's own persistent connections off.
 
 On Postgres, queries are prepared once they repeat on a connection, unless the URL says
-`server_side_binding=false` (PgBouncer in transaction mode before 1.21 cannot keep them)."""
+`server_side_binding=false` (for PgBouncer in transaction mode without `max_prepared_statements`)."""
+
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from portfolio.tests.services import django_shell
+from portfolio.tests.services import django_shell, postgres_server_url
 
-POSTGRES = "postgres://postgres@127.0.0.1:5432/"
+# The suite's Postgres server (TEST_POSTGRES_URL, DATABASE_URL, else the local one), with a database name to add.
+POSTGRES = urlunsplit(urlsplit(postgres_server_url())._replace(path="/", query=""))
 DATABASE = "from django.conf import settings; import json; print(json.dumps(settings.DATABASES['default']))"
 
 
@@ -51,7 +54,7 @@ def _postgres_up():
     return True
 
 
-@pytest.mark.skipif(not _postgres_up(), reason="needs Postgres at 127.0.0.1:5432 (CI and these machines have it)")
+@pytest.mark.skipif(not _postgres_up(), reason="needs a Postgres server (CI and these machines have one)")
 def test_queries_run_through_the_pool_on_postgres():
     code = (
         "from django.db import connection; import json; connection.ensure_connection();"
@@ -61,7 +64,7 @@ def test_queries_run_through_the_pool_on_postgres():
 
 
 # One query with a parameter, run six times on one connection: with the values bound on the server its
-# text repeats, so psycopg prepares it on the fifth run.
+# text repeats, so psycopg prepares it on the sixth run (after five).
 PREPARED_AFTER_REPEATS = (
     "from django.db import connection; import json\n"
     "with connection.cursor() as cursor:\n"
@@ -71,12 +74,12 @@ PREPARED_AFTER_REPEATS = (
 )
 
 
-@pytest.mark.skipif(not _postgres_up(), reason="needs Postgres at 127.0.0.1:5432 (CI and these machines have it)")
+@pytest.mark.skipif(not _postgres_up(), reason="needs a Postgres server (CI and these machines have one)")
 @pytest.mark.parametrize("options", ["", "?pool=true&pool_min_size=1&pool_max_size=1"])
 def test_a_repeated_query_is_prepared_on_postgres(options):
     assert django_shell(POSTGRES + "postgres" + options, PREPARED_AFTER_REPEATS) == 1
 
 
-@pytest.mark.skipif(not _postgres_up(), reason="needs Postgres at 127.0.0.1:5432 (CI and these machines have it)")
+@pytest.mark.skipif(not _postgres_up(), reason="needs a Postgres server (CI and these machines have one)")
 def test_nothing_is_prepared_with_server_side_binding_off():
     assert django_shell(POSTGRES + "postgres?server_side_binding=false", PREPARED_AFTER_REPEATS) == 0

@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,6 @@ from taggit.models import Tag
 from blog.models import Post
 from blog.search import search_posts
 from blog.tests.factories import make_category, make_post
-from portfolio.tests.services import django_shell, scratch_database
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -72,6 +72,8 @@ def test_searches_use_the_gin_index():
 
 def test_the_window_is_planned_for_each_search_never_prepared():
     # Repeated queries are prepared (portfolio/settings.py); the window's best plan depends on its words.
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        pytest.skip("DATABASE_URL turns preparing off (server_side_binding=false)")
     make_post("Replication notes", body="Replication and more replication.")
     for _ in range(8):
         found = search_posts("replication")
@@ -81,32 +83,22 @@ def test_the_window_is_planned_for_each_search_never_prepared():
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert any("blog_post" in statement for statement in prepared), "the rows' query repeats, so it is prepared"
     assert not [statement for statement in prepared if "ts_rank" in statement]
-
-
-def test_a_workers_first_query_being_a_search_keeps_its_write_watch(tmp_path):
-    # Connecting adds the write watcher (portfolio/cache.py) to the connection's wrappers. When a worker's
-    # first query is a search, the search's own wrapper must come off and the watcher stay.
-    code = (
-        "from blog.search import search_posts; from django.db import connection; import json;"
-        "search_posts('replication'); print(json.dumps([w.__name__ for w in connection.execute_wrappers]))"
-    )
-    with scratch_database("postgres", tmp_path) as database_url:
-        assert django_shell(database_url, code) == ["_note_writes"]
+    assert connection.connection.prepare_threshold == 5, "the connection prepares again after the search"
 
 
 def test_a_database_error_in_the_window_is_djangos_own():
     # The resilience layer (portfolio/resilience.py) answers Django's OperationalError with a 503.
-    import psycopg
-    from django.db import OperationalError, transaction
-
+    threshold = connection.connection.prepare_threshold if connection.connection else None
     params = connection.get_connection_params()
-    with psycopg.connect(dbname=params["dbname"], host=params.get("host"), user=params.get("user")) as other:
+    server = {key: params[key] for key in ("dbname", "host", "port", "user", "password") if params.get(key)}
+    with psycopg.connect(**server, options="-c lock_timeout=5s") as other:
         other.execute(f"LOCK TABLE {Post._meta.db_table} IN ACCESS EXCLUSIVE MODE")
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '50ms'")
         # In a savepoint, so the test's transaction outlives the error.
         with pytest.raises(OperationalError), transaction.atomic():
             search_posts("replication")
+    assert connection.connection.prepare_threshold == threshold
 
 
 @pytest.mark.parametrize("model", [Post, Project])
