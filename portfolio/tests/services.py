@@ -6,7 +6,6 @@ in a subprocess, so a server process and the test can share it without pytest-dj
 
 import contextlib
 import itertools
-import json
 import os
 import re
 import secrets
@@ -65,22 +64,6 @@ def postgres_reachable():
             return True
     except Exception:
         return False
-
-
-def django_shell(database_url, code):
-    """What `code` prints last, as JSON, run by `manage.py shell` in a new process on `database_url`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    env |= {"DJANGO_DEBUG": "true", "DATABASE_URL": database_url}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def migrate(database_url):
