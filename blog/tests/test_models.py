@@ -118,7 +118,20 @@ class TestSaving:
         assert len(queries) == 2
         assert "django_content_type" not in queries[1]["sql"]  # the type by its id, without a join
         # The order the tags were entered in, which no database keeps unless asked.
-        assert 'ORDER BY "taggit_taggeditem"."id" ASC' in queries[1]["sql"]
+        assert 'ORDER BY item."id"' in queries[1]["sql"]
+
+    def test_tags_read_without_prefetching_are_each_posts_own_in_typed_order(self):
+        Tag.objects.create(name="Mu"), Tag.objects.create(name="Alpha")  # older tags: lower ids than Zeta
+        post = make_post(tags=["Zeta", "Alpha", "Mu"])
+        TaggedItem.objects.create(
+            content_type=ContentType.objects.get_for_model(Category),
+            object_id=post.pk,
+            tag=Tag.objects.create(name="Go"),
+        )
+        post = Post.objects.get(pk=post.pk)
+        assert [tag.name for tag in post.tags.all()] == ["Zeta", "Alpha", "Mu"]
+        assert [tag.name for tag in post.tags.filter(name__in=["Mu", "Go"])] == ["Mu"]
+        assert post.tags.count() == 3
 
     def test_reserved_addresses_cannot_be_used_as_slugs(self):
         with pytest.raises(ValidationError):
