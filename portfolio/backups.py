@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 FORMAT = 1
@@ -82,7 +83,7 @@ def write_backup(path):
                 "format": FORMAT,
                 "created_at": timezone.now().isoformat(),
                 "django": django.get_version(),
-                "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+                "database": connection.vendor,
                 "rows": dict(sorted(counts.items())),
                 "media": files,
             }

@@ -130,6 +130,8 @@ if _database_options.get("pool"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Django's backend, health-checking only connections that sat idle (portfolio/postgres/base.py).
+    DATABASES["default"]["ENGINE"] = "portfolio.postgres"
     # An unreachable database fails fast (a friendly 503) instead of holding a worker for minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     # Parameters sent apart from the SQL, so a query's text is the same on every request and psycopg

@@ -97,3 +97,44 @@ def test_a_repeated_query_is_prepared_on_postgres(options):
 @needs_postgres
 def test_nothing_is_prepared_with_server_side_binding_off():
     assert settings_for(POSTGRES + "postgres?server_side_binding=false", PREPARED_AFTER_REPEATS) == 0
+
+
+# Three requests on one connection: the second follows the first at once; before the third, the
+# connection's server process is ended and the connection counts as idle. Prints what was checked.
+HEALTH_CHECKS = """
+import json
+from django.db import connection, connections
+from portfolio.postgres import base
+
+checks = []
+usable = connection.is_usable
+connection.is_usable = lambda: checks.append("SELECT 1") or usable()
+
+
+def request():
+    connection.close_if_unusable_or_obsolete()  # what Django does as each request starts
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+first, second = request(), request()
+checks_in_steady_use = len(checks)
+base.RECENT_USE_SECONDS = 0
+with connections.create_connection("default").cursor() as other:
+    other.execute("SELECT pg_terminate_backend(%s)", [first])
+third = request()
+print(json.dumps([checks_in_steady_use, len(checks), second == first, third != first]))
+"""
+
+
+@needs_postgres
+def test_a_connection_in_steady_use_skips_the_health_check_and_an_idle_dead_one_is_replaced():
+    checks_in_steady_use, checks, same_connection, replaced = settings_for(POSTGRES + "postgres", HEALTH_CHECKS)
+    assert (checks_in_steady_use, same_connection) == (0, True)
+    assert (checks, replaced) == (1, True)
+
+
+def test_postgres_runs_on_the_backend_that_checks_idle_connections_only():
+    database = settings_for(POSTGRES + "site", DATABASE)
+    assert (database["ENGINE"], database["CONN_HEALTH_CHECKS"]) == ("portfolio.postgres", True)
