@@ -3,17 +3,19 @@ from itertools import groupby
 
 from django.core import signing
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
-from blog.models import Category, Post
+from blog.models import LIST_DEFERRED, Category, Post
 from blog.related import RELATED_POSTS
 from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
+from portfolio.publishing import published_where
+from portfolio.rows import Rows
 from portfolio.twins import markdown_twin
 
 POSTS_PER_PAGE = 10
@@ -26,19 +28,53 @@ def live_post_count(category_id=None):
     return (posts.filter(category_id=category_id) if category_id else posts).count()
 
 
+# What a list shows of each post, as for_lists() loads it (see portfolio/rows.py).
+LIST_ROWS = Rows(Post, related=("category", "series"), defer=LIST_DEFERRED)
+NEWEST_FIRST = "ORDER BY t.published_at DESC, t.id DESC LIMIT %s OFFSET %s"
+
+
+class LivePosts:
+    """The live posts (of one category), newest first, as the lists show them, a slice at a time.
+
+    What a Paginator needs: count() (once per content version) and slices, each one written statement
+    and the slice's tags. The publishing rule is read from the clock at each slice.
+    """
+
+    def __init__(self, category_id=None):
+        self.category_id = category_id
+
+    def count(self):
+        return live_post_count(self.category_id)
+
+    def __getitem__(self, window):
+        start, stop = window.start or 0, window.stop
+        published, values = published_where()
+        if self.category_id:
+            tail, values = f"WHERE t.category_id = %s AND {published} {NEWEST_FIRST}", [self.category_id, *values]
+        else:
+            tail = f"WHERE {published} {NEWEST_FIRST}"
+        posts = LIST_ROWS.fetch(tail, [*values, stop - start, start])
+        prefetch_related_objects(posts, "tags")
+        return posts
+
+
+def posts_for_lists(pks):
+    """The posts with these ids, as the lists show them, in the order given (missing ones left out)."""
+    if not pks:
+        return []
+    posts = {post.pk: post for post in LIST_ROWS.fetch(f"WHERE t.id IN ({', '.join(['%s'] * len(pks))})", pks)}
+    found = [posts[pk] for pk in pks if pk in posts]
+    prefetch_related_objects(found, "tags")
+    return found
+
+
 class PostListView(ListView):
     paginate_by = POSTS_PER_PAGE
     template_name = "blog/post_list.html"
     context_object_name = "posts"
 
     def get_queryset(self):
-        # Built per request: published() reads the clock, so a class-level queryset would freeze "now".
-        return Post.objects.published().for_lists()
-
-    def get_paginator(self, *args, **kwargs):
-        paginator = super().get_paginator(*args, **kwargs)
-        paginator.count = live_post_count()
-        return paginator
+        return LivePosts()
 
 
 class CategoryDetailView(ListView):
@@ -50,12 +86,7 @@ class CategoryDetailView(ListView):
 
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return Post.objects.published().for_lists().filter(category=self.category)
-
-    def get_paginator(self, *args, **kwargs):
-        paginator = super().get_paginator(*args, **kwargs)
-        paginator.count = live_post_count(self.category.pk)
-        return paginator
+        return LivePosts(self.category.pk)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
@@ -110,12 +141,27 @@ class ArchiveView(TemplateView):
         return super().get_context_data(years=years, year=year, year_count=counts.get(year, 0), months=months, **kwargs)
 
 
+# A post page's post, as the ORM's select_related would load it (see portfolio/rows.py).
+POST_PAGE_ROWS = Rows(Post, related=("category", "series", "citation"))
+
+
 class PostDetailView(StaffSeesDraftsMixin, DetailView):
     """Staff also see drafts and scheduled posts, under a banner."""
 
     queryset = Post.objects.select_related("category", "series", "citation").prefetch_related("tags")
     template_name = "blog/post_detail.html"
     context_object_name = "post"
+
+    def get_object(self, queryset=None):
+        if self.request.user.is_staff:
+            return super().get_object(queryset)
+        # Every visitor's first read of a post: one statement written once, not a query compiled each time.
+        published, values = published_where()
+        posts = POST_PAGE_ROWS.fetch(f"WHERE t.slug = %s AND {published}", [self.kwargs["slug"], *values])
+        if not posts:
+            raise Http404("No such post.")
+        prefetch_related_objects(posts, "tags")
+        return posts[0]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**post_page_context(self.object), **kwargs)

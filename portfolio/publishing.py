@@ -21,8 +21,7 @@ class PublishableQuerySet(models.QuerySet):
         `until` narrows it to items published by then. One upper bound, not two: given `published_at <=
         now AND published_at <= until`, SQLite searches its index from now and filters its way down.
         """
-        moment = timezone.now() if until is None else min(until, timezone.now())
-        return self.filter(status=Publishable.Status.PUBLISHED, published_at__lte=moment)
+        return self.filter(status=Publishable.Status.PUBLISHED, published_at__lte=_publish_moment(until))
 
     def scheduled(self):
         return self.filter(status=Publishable.Status.PUBLISHED, published_at__gt=timezone.now())
@@ -30,6 +29,15 @@ class PublishableQuerySet(models.QuerySet):
     def next_publish_at(self):
         """When the next scheduled item goes live, or None (for the page cache's schedule)."""
         return self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+
+
+def _publish_moment(until):
+    return timezone.now() if until is None else min(until, timezone.now())
+
+
+def published_where(until=None):
+    """published()'s rule for a written query over the table `t` (portfolio.rows): (SQL, values)."""
+    return "t.status = %s AND t.published_at <= %s", [Publishable.Status.PUBLISHED, _publish_moment(until)]
 
 
 class Publishable(models.Model):

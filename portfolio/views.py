@@ -19,7 +19,7 @@ from taggit.models import Tag
 
 from blog.models import Post
 from blog.search import search_posts
-from blog.views import POSTS_PER_PAGE
+from blog.views import POSTS_PER_PAGE, LivePosts, posts_for_lists
 from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
@@ -38,7 +38,7 @@ def home(request):
     context = {
         "focus_areas": FocusArea.objects.filter(is_visible=True),
         "featured_projects": Project.objects.featured(),
-        "recent_posts": Post.objects.published().for_lists()[:RECENT_POSTS],
+        "recent_posts": LivePosts()[:RECENT_POSTS],
     }
     return render(request, "portfolio/home.html", context)
 
@@ -94,10 +94,9 @@ def tag_detail(request, slug):
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
-    posts = Post.objects.for_lists().in_bulk(page.object_list)
     context = {
         "tag": tag,
-        "posts": [posts[pk] for pk in page.object_list if pk in posts],
+        "posts": posts_for_lists(page.object_list),
         "page_obj": page,
         "is_paginated": page.has_other_pages(),
         # Projects are few, so they are listed whole, above the first page of posts.

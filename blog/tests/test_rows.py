@@ -1,0 +1,101 @@
+"""Written statements (portfolio/rows.py) load what the ORM loads, and the lists keep the publishing rule."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from blog.models import LIST_DEFERRED, Post
+from blog.tests.factories import make_category, make_draft, make_post, make_series
+from blog.views import LIST_ROWS, POST_PAGE_ROWS, LivePosts, posts_for_lists
+from portfolio.tests.factories import make_publication
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(post):
+    return {field.attname: getattr(post, field.attname) for field in Post._meta.concrete_fields}
+
+
+class TestRows:
+    def test_a_post_and_its_foreign_keys_load_as_select_related_loads_them(self, django_assert_num_queries):
+        post = make_post(
+            series=make_series("Consensus"), citation=make_publication(), body="# One\n\n## Two\n\n$x$ and text"
+        )
+        expected = Post.objects.select_related("category", "series", "citation").get(pk=post.pk)
+
+        with django_assert_num_queries(1):
+            (loaded,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+            # The joined rows are cached on the post: reading them costs nothing more.
+            related = (loaded.category.name, loaded.series.title, loaded.citation.title)
+
+        assert _fields(loaded) == _fields(expected)
+        # Converted as the ORM converts them: JSON to lists, times to aware datetimes.
+        assert isinstance(loaded.toc, list) and loaded.toc
+        assert loaded.published_at.tzinfo is not None
+        assert related == (expected.category.name, expected.series.title, expected.citation.title)
+        assert loaded.get_deferred_fields() == set()
+        assert not loaded._state.adding and loaded._state.db == "default"
+
+    def test_an_empty_nullable_foreign_key_is_none_without_a_query(self, django_assert_num_queries):
+        post = make_post()
+        with django_assert_num_queries(1):
+            (loaded,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+            assert loaded.series is None and loaded.citation is None
+            assert loaded.category.pk == post.category_id
+
+    def test_left_out_fields_are_deferred_and_load_when_read(self, django_assert_num_queries):
+        post = make_post(body="Only the post page shows this.")
+        (loaded,) = LIST_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        assert loaded.get_deferred_fields() == set(LIST_DEFERRED)
+        with django_assert_num_queries(1):
+            assert loaded.body == "Only the post page shows this."
+
+    def test_datetimes_are_bound_as_the_orm_binds_them(self):
+        # A time in another zone is the same moment: SQLite compares text, so it must be sent as UTC.
+        cutoff = (timezone.now() - timedelta(days=5)).astimezone(ZoneInfo("Asia/Tokyo"))
+        before, after = (
+            make_post(published_at=cutoff - timedelta(hours=1)),
+            make_post(published_at=cutoff + timedelta(hours=1)),
+        )
+        found = {post.pk for post in LIST_ROWS.fetch("WHERE t.published_at <= %s", [cutoff])}
+        assert found == {before.pk} == set(Post.objects.filter(published_at__lte=cutoff).values_list("pk", flat=True))
+        assert after.pk not in found
+
+
+class TestLivePosts:
+    def test_only_live_posts_newest_first_ties_broken_by_the_newest_id(self):
+        moment = timezone.now() - timedelta(hours=3)
+        first, second = make_post(published_at=moment), make_post(published_at=moment)
+        older = make_post(published_at=moment - timedelta(days=1))
+        make_draft()
+        make_post(published_at="future")
+
+        posts = LivePosts()[0:10]
+
+        assert [post.pk for post in posts] == [second.pk, first.pk, older.pk]
+        assert LivePosts().count() == 3
+
+    def test_slices_are_pages_that_neither_overlap_nor_skip(self):
+        made = [make_post(published_at=timezone.now() - timedelta(hours=n)) for n in range(1, 6)]
+        pages = [LivePosts()[0:2], LivePosts()[2:4], LivePosts()[4:6]]
+        assert [post.pk for page in pages for post in page] == [post.pk for post in made]
+
+    def test_a_category_shows_its_own_posts_only(self):
+        category = make_category()
+        mine = make_post(category=category)
+        make_post()
+        assert [post.pk for post in LivePosts(category.pk)[0:10]] == [mine.pk]
+        assert LivePosts(category.pk).count() == 1
+
+    def test_tags_come_in_typed_order_in_one_query(self, django_assert_num_queries):
+        make_post(tags=["Zeta", "Alpha"])
+        with django_assert_num_queries(2):
+            (post,) = LivePosts()[0:10]
+            assert [tag.name for tag in post.tags.all()] == ["Zeta", "Alpha"]
+
+    def test_posts_by_id_keep_the_order_given_and_skip_missing_ones(self):
+        a, b = make_post(), make_post()
+        assert [post.pk for post in posts_for_lists([b.pk, 999_999, a.pk])] == [b.pk, a.pk]
+        assert posts_for_lists([]) == []

@@ -1,0 +1,80 @@
+"""Model instances with their foreign keys, from one written statement whose text is built once.
+
+Django's ORM builds and compiles a query's SQL on every run. For the few fixed-shape queries of a cold
+public page (a post by its slug, a page of a list) that took longer than the database took to answer
+them: a post page's one `select_related` query spent 0.5 ms being compiled and 0.25 ms running. Here a
+shape's SELECT list and joins are built from the models' own fields the first time it runs, on each
+database, and every later run only binds its values. Values are converted from the database as the ORM
+converts them, and the instances are the ones the ORM would make: fields left out are deferred, and
+each joined foreign key is cached on its instance (None when a nullable one is empty).
+
+The WHERE, ORDER BY and LIMIT that follow are written by the caller, with the main table as `t`.
+"""
+
+from datetime import datetime
+
+from django.db import connections
+
+
+class Rows:
+    """`Rows(Post, related=("category",), defer=("body",)).fetch("WHERE t.slug = %s", [slug])`."""
+
+    def __init__(self, model, *, related=(), defer=()):
+        self.model, self.related, self.defer = model, tuple(related), frozenset(defer)
+        self._statements = {}  # (database, tail) -> (sql, columns): the tails are the callers' literals
+
+    def fetch(self, tail, params=(), *, using="default"):
+        connection = connections[using]
+        key = (using, tail)
+        if key not in self._statements:
+            self._statements[key] = self._build(connection, tail)
+        sql, tables, converters = self._statements[key]
+        params = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        objects = []
+        for row in rows:
+            values = list(row)
+            for index, column, functions in converters:
+                for function in functions:
+                    values[index] = function(values[index], column, connection)
+            obj = self.model.from_db(using, tables[0][1], values[: tables[0][2]])
+            start = tables[0][2]
+            for model, names, count, field in tables[1:]:
+                related = values[start : start + count]
+                start += count
+                field.set_cached_value(obj, None if related[0] is None else model.from_db(using, names, related))
+            objects.append(obj)
+        return objects
+
+    def _build(self, connection, tail):
+        quote = connection.ops.quote_name
+        meta = self.model._meta
+        fields = [f for f in meta.concrete_fields if f.name not in self.defer and f.attname not in self.defer]
+        selected = [(self.model, fields, "t", None)]
+        joins = []
+        for number, name in enumerate(self.related):
+            field = meta.get_field(name)
+            alias, target = f"r{number}", field.related_model._meta
+            join = "LEFT JOIN" if field.null else "JOIN"
+            on = f"{alias}.{quote(target.pk.column)} = t.{quote(field.column)}"
+            joins.append(f"{join} {quote(target.db_table)} {alias} ON {on}")
+            # The primary key first: an empty nullable foreign key is a row of NULLs, told by its first column.
+            related_fields = [target.pk, *(f for f in target.concrete_fields if f is not target.pk)]
+            selected.append((field.related_model, related_fields, alias, field))
+        columns = ", ".join(f"{alias}.{quote(f.column)}" for _, fields, alias, _ in selected for f in fields)
+        sql = f"SELECT {columns} FROM {quote(meta.db_table)} t {' '.join(joins)} {tail}"
+        tables = [(model, [f.attname for f in fields], len(fields), field) for model, fields, _, field in selected]
+        return sql, tables, _converters([f for _, fields, _, _ in selected for f in fields], connection)
+
+
+def _converters(fields, connection):
+    """(index, column, functions) for each column the ORM would convert: the backend's functions, then the field's."""
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            converters.append((index, column, functions))
+    return converters
