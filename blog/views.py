@@ -2,7 +2,6 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.core import signing
-from django.db import connection
 from django.db.models import Count, prefetch_related_objects
 from django.db.models.functions import ExtractYear
 from django.http import Http404
@@ -220,17 +219,16 @@ def _when(post):
 # Each branch of the OR stays one index lookup; `id = (scalar subquery)`, not `IN`, keeps it so on
 # Postgres too. There is no liveness filter around the OR (one over all live posts would scan them):
 # the caller checks liveness on the few rows that come back.
-NEARBY_POSTS_SQL = """
-SELECT p.id, p.title, p.slug, p.reading_time, p.status, p.published_at, p.series_id, p.series_order,
-       p.category_id, c.name AS category_name, c.slug AS category_slug
-FROM blog_post p INNER JOIN blog_category c ON c.id = p.category_id
-WHERE p.id <> %s AND ({branches})
-"""
+NEARBY_ROWS = Rows(
+    Post,
+    related=("category",),
+    only=("title", "slug", "reading_time", "status", "published_at", "series", "series_order", "category"),
+)
 # The nearest live post on each side: published(until=…) has one upper bound, and ties on the publish
 # time are broken by id, as the lists order them (post_status_published_id_idx).
-OLDER_POST_SQL = """p.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
+OLDER_POST_SQL = """t.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
     AND NOT (published_at = %s AND id >= %s) ORDER BY published_at DESC, id DESC LIMIT 1)"""
-NEWER_POST_SQL = """p.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
+NEWER_POST_SQL = """t.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
     AND published_at >= %s AND NOT (published_at = %s AND id <= %s) ORDER BY published_at, id LIMIT 1)"""
 
 
@@ -238,24 +236,19 @@ def _nearby_posts(post, ranked_ids):
     """The ranked related posts, the nearest older and newer posts and the series' posts, live or not."""
     branches, params = [], [post.pk]
     if ranked_ids:
-        branches.append(f"p.id IN ({', '.join(['%s'] * len(ranked_ids))})")
+        branches.append(f"t.id IN ({', '.join(['%s'] * len(ranked_ids))})")
         params += ranked_ids
     if post.published_at:
-        # Datetimes as the ORM would send them (SQLite compares naive UTC text).
         now, when = timezone.now(), post.published_at
-        until, now, when = map(connection.ops.adapt_datetimefield_value, (min(when, now), now, when))
         published = Post.Status.PUBLISHED
         branches += [OLDER_POST_SQL, NEWER_POST_SQL]
-        params += [published, until, when, post.pk, published, now, when, when, post.pk]
+        params += [published, min(when, now), when, post.pk, published, now, when, when, post.pk]
     if post.series_id:
-        branches.append("p.series_id = %s")
+        branches.append("t.series_id = %s")
         params.append(post.series_id)
     if not branches:
         return []
-    rows = list(Post.objects.raw(NEARBY_POSTS_SQL.format(branches=" OR ".join(branches)), params))
-    for row in rows:
-        row.category = Category(id=row.category_id, name=row.category_name, slug=row.category_slug)
-    return rows
+    return NEARBY_ROWS.fetch(f"WHERE t.id <> %s AND ({' OR '.join(branches)})", params)
 
 
 def post_preview(request, token):

@@ -17,10 +17,17 @@ from django.db import connections
 
 
 class Rows:
-    """`Rows(Post, related=("category",), defer=("body",)).fetch("WHERE t.slug = %s", [slug])`."""
+    """`Rows(Post, related=("category",), defer=("body",)).fetch("WHERE t.slug = %s", [slug])`.
 
-    def __init__(self, model, *, related=(), defer=()):
-        self.model, self.related, self.defer = model, tuple(related), frozenset(defer)
+    `only=` names the fields to load instead (the primary key always is), as QuerySet.only() does.
+    """
+
+    def __init__(self, model, *, related=(), defer=(), only=None):
+        self.model, self.related = model, tuple(related)
+        if only is not None:
+            only = {*only, model._meta.pk.name}
+            defer = [f.name for f in model._meta.concrete_fields if f.name not in only and f.attname not in only]
+        self.defer = frozenset(defer)
         self._statements = {}  # (database, tail) -> (sql, columns): the tails are the callers' literals
 
     def fetch(self, tail, params=(), *, using="default"):

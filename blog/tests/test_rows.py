@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from blog.models import LIST_DEFERRED, Post
 from blog.tests.factories import make_category, make_draft, make_post, make_series
-from blog.views import LIST_ROWS, POST_PAGE_ROWS, LivePosts, posts_for_lists
+from blog.views import LIST_ROWS, NEARBY_ROWS, POST_PAGE_ROWS, LivePosts, posts_for_lists
 from portfolio.tests.factories import make_publication
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,17 @@ class TestRows:
         assert loaded.get_deferred_fields() == set(LIST_DEFERRED)
         with django_assert_num_queries(1):
             assert loaded.body == "Only the post page shows this."
+
+    def test_only_loads_the_named_fields_and_the_primary_key(self):
+        post = make_post()
+        (loaded,) = NEARBY_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        loaded_fields = {f.attname for f in Post._meta.concrete_fields} - loaded.get_deferred_fields()
+        assert loaded_fields == {"id", "title", "slug", "reading_time", "status", "published_at"} | {
+            "series_id",
+            "series_order",
+            "category_id",
+        }
+        assert loaded.category.name == post.category.name
 
     def test_datetimes_are_bound_as_the_orm_binds_them(self):
         # A time in another zone is the same moment: SQLite compares text, so it must be sent as UTC.
