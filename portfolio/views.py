@@ -24,8 +24,9 @@ from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
+from portfolio.rows import Rows
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
-from projects.models import Project
+from projects.models import Project, featured_projects
 from projects.search import search_projects
 
 RECENT_POSTS = 3
@@ -33,11 +34,15 @@ RECENT_POSTS = 3
 SEARCH_PROJECTS_SHOWN = 6
 
 
+# The home page's rows come through written statements (portfolio/rows.py), as its posts and projects do.
+FOCUS_AREA_ROWS = Rows(FocusArea)
+
+
 @cache_public_page
 def home(request):
     context = {
-        "focus_areas": FocusArea.objects.filter(is_visible=True),
-        "featured_projects": Project.objects.featured(),
+        "focus_areas": FOCUS_AREA_ROWS.fetch('WHERE t.is_visible = %s ORDER BY t."order", t.id', [True]),
+        "featured_projects": featured_projects(),
         "recent_posts": LivePosts()[:RECENT_POSTS],
     }
     return render(request, "portfolio/home.html", context)

@@ -2,7 +2,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.urls import reverse
 from markdownx.models import MarkdownxField
@@ -13,21 +13,21 @@ from portfolio.cache import per_content_version
 from portfolio.cards import Card
 from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
-from portfolio.publishing import Publishable, PublishableQuerySet
+from portfolio.publishing import Publishable, PublishableQuerySet, published_where
+from portfolio.rows import Rows
 from portfolio.tags import NormalisedTagManager
+
+# What no project card shows: left out of every card's query.
+CARD_DEFERRED = ("body", "body_html", "search_text")
 
 
 class ProjectQuerySet(PublishableQuerySet):
-    def featured(self):
-        """Published projects picked for the home page, in the owner's order."""
-        return self.published().filter(featured=True).for_cards()
-
     def with_tech(self):
         return self.prefetch_related("tech")
 
     def for_cards(self):
         """What a project card shows: not the case study's Markdown, HTML or search text."""
-        return self.with_tech().defer("body", "body_html", "search_text")
+        return self.with_tech().defer(*CARD_DEFERRED)
 
     def tagged(self, slug):
         """Published projects carrying a tag, for /projects/?tech= and the shared /tags/<slug>/ page."""
@@ -183,3 +183,18 @@ def build_logs():
     for project in listed.annotate(logged_post=F("related_posts")).only("title", "slug"):
         logs[project.logged_post].append(project)
     return dict(logs)
+
+
+FEATURED_ROWS = Rows(Project, defer=CARD_DEFERRED)
+
+
+def featured_projects():
+    """Published projects picked for the home page, in the owner's order, as cards show them.
+
+    One statement written once (portfolio/rows.py), as the home page's recent posts are, and their tech.
+    """
+    published, values = published_where()
+    tail = f'WHERE t.featured = %s AND {published} ORDER BY t."order", t.id'
+    projects = FEATURED_ROWS.fetch(tail, [True, *values])
+    prefetch_related_objects(projects, "tech")
+    return projects

@@ -39,6 +39,13 @@ def test_hidden_focus_areas_and_links_stay_off_the_page(client, site):
     assert "example.com/secret" not in html
 
 
+def test_focus_areas_follow_the_owners_order_then_age(client, site):
+    FocusArea.objects.filter(title="Scalable Systems").update(order=5)
+    make_focus_area("Agentic Applications", order=5)  # the same place: the older one first
+    html = client.get("/").content.decode()
+    assert html.index("Distributed Storage") < html.index("Scalable Systems") < html.index("Agentic Applications")
+
+
 def test_an_edit_in_the_admin_shows_on_the_home_page_at_once(admin_client, client, site):
     area = site[1][0]
     assert "Scalable Systems" in client.get("/").content.decode()  # now cached for visitors

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from projects.models import Project
+from projects.models import Project, featured_projects
 from projects.sitemaps import ProjectSitemap
 from projects.tests.factories import make_project
 
@@ -20,8 +21,11 @@ def test_featured_is_published_and_featured_in_the_owners_order():
     third = make_project(featured=True, order=3)
     first = make_project(featured=True, order=1)
     make_project(featured=False, order=2)
+    tied = make_project(featured=True, order=1, tech=["Rust", "Go"])  # the same order: the older one first
     make_project(featured=True, order=0, status=Project.Status.DRAFT)
-    assert list(Project.objects.featured()) == [first, third]
+    make_project(featured=True, order=0, published_at=timezone.now() + datetime.timedelta(days=1))  # scheduled
+    assert featured_projects() == [first, tied, third]
+    assert [tag.name for tag in featured_projects()[1].tech.all()] == ["Rust", "Go"]
 
 
 def test_tagged_finds_published_projects_by_tech_slug():
