@@ -28,7 +28,7 @@ class Rows:
             only = {*only, model._meta.pk.name}
             defer = [f.name for f in model._meta.concrete_fields if f.name not in only and f.attname not in only]
         self.defer = frozenset(defer)
-        self._statements = {}  # (database, tail) -> (sql, columns): the tails are the callers' literals
+        self._statements = {}  # (database, tail) -> (sql, tables, converters); tails are the callers' literals
 
     def fetch(self, tail, params=(), *, using="default"):
         connection = connections[using]
@@ -46,11 +46,12 @@ class Rows:
             for index, column, functions in converters:
                 for function in functions:
                     values[index] = function(values[index], column, connection)
-            obj = self.model.from_db(using, tables[0][1], values[: tables[0][2]])
-            start = tables[0][2]
-            for model, names, count, field in tables[1:]:
-                related = values[start : start + count]
-                start += count
+            names = tables[0][1]
+            obj = self.model.from_db(using, names, values[: len(names)])
+            start = len(names)
+            for model, names, field in tables[1:]:
+                related = values[start : start + len(names)]
+                start += len(names)
                 field.set_cached_value(obj, None if related[0] is None else model.from_db(using, names, related))
             objects.append(obj)
         return objects
@@ -72,7 +73,7 @@ class Rows:
             selected.append((field.related_model, related_fields, alias, field))
         columns = ", ".join(f"{alias}.{quote(f.column)}" for _, fields, alias, _ in selected for f in fields)
         sql = f"SELECT {columns} FROM {quote(meta.db_table)} t {' '.join(joins)} {tail}"
-        tables = [(model, [f.attname for f in fields], len(fields), field) for model, fields, _, field in selected]
+        tables = [(model, [f.attname for f in fields], field) for model, fields, _, field in selected]
         return sql, tables, _converters([f for _, fields, _, _ in selected for f in fields], connection)
 
 

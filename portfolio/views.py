@@ -137,7 +137,7 @@ def search(request):
 def page_not_found(request, exception):
     """The 404 page offers a search box and the latest posts, so a dead link still leads somewhere."""
     try:
-        recent_posts = list(Post.objects.published().for_lists()[:RECENT_POSTS])
+        recent_posts = LivePosts()[:RECENT_POSTS]
     except DatabaseError:
         recent_posts = []  # the page must still render when the database is what's missing
     return render(request, "404.html", {"recent_posts": recent_posts}, status=404)
