@@ -223,6 +223,20 @@ class Post(Publishable):
         """Everything the post page's header shows of the post (with its list item's kicker): its memo key."""
         return (*self.list_item_key(), self.dek_repeats_body, self.was_updated and self.updated_at)
 
+    @property
+    def word_count(self):
+        return len(self.search_text.split())
+
+    def structured_data_key(self):
+        """Everything the post's JSON-LD and shared-link image show: their memo key."""
+        return (
+            *self.list_item_key(),
+            self.updated_at,
+            self.tags_key(),
+            self.word_count,
+            self.cover_image.name,
+        )
+
     def tags_key(self):
         """The post's tags as its page shows them: its memo key."""
         return tuple((tag.name, tag.slug) for tag in self.tags.all())

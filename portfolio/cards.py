@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
@@ -61,6 +61,13 @@ class Card:
 
 
 def card_path(kind, slug, card):
+    return _card_path(kind, slug, card, tuple(_fallback_paths()), get_script_prefix())
+
+
+# Hashing a card and reversing its address took a twentieth of a cold post page; the fonts and the
+# script prefix are arguments so that a change of either is a new entry.
+@lru_cache(maxsize=1024)
+def _card_path(kind, slug, card, fonts, script_prefix):
     return reverse("social_card", kwargs={"kind": kind, "slug": slug, "key": card.key})
 
 

@@ -18,9 +18,13 @@ _SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 CONTEXT = "https://schema.org"
 
 
-def script(data, nonce=""):
-    """A <script type="application/ld+json"> element holding data, safe to put in the page as is."""
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_SAFE)
+def payload(data):
+    """data as JSON that is safe inside a script element."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_SAFE)
+
+
+def script(payload, nonce=""):
+    """A <script type="application/ld+json"> element holding a payload(), safe to put in the page as is."""
     nonce_attribute = format_html(' nonce="{}"', nonce) if nonce else ""
     return format_html('<script type="application/ld+json"{}>{}</script>', nonce_attribute, mark_safe(payload))
 
@@ -84,7 +88,7 @@ def blog_posting(post, profile, image_url):
         "dateModified": max(post.updated_at, post.published_at) if post.published_at else post.updated_at,
         "articleSection": post.category.name,
         "keywords": [tag.name for tag in post.tags.all()],
-        "wordCount": len(post.search_text.split()),
+        "wordCount": post.word_count,
         "timeRequired": f"PT{post.reading_time}M",
         "image": image_url,
         "inLanguage": "en",

@@ -143,6 +143,10 @@ class Project(Publishable):
             tuple((tag.name, tag.slug) for tag in self.tech.all()),
         )
 
+    def structured_data_key(self):
+        """Everything the project's JSON-LD and shared-link image show: their memo key."""
+        return (*self.card_key(), self.published_at, self.updated_at)
+
     @property
     def has_case_study(self):
         # A seeded project's body is its one-paragraph description, already shown as the summary.

@@ -3,12 +3,14 @@
 from urllib.parse import urljoin
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from taggit.models import Tag
 
 from portfolio import structured_data
 from portfolio.cards import card_path, home_card, tag_card
 from portfolio.links import absolute_url
+from portfolio.templatetags.fragments import memoised
 
 register = template.Library()
 
@@ -35,49 +37,85 @@ def share_image_url(context, item=None):
     return absolute_url(path)
 
 
-def _script(context, data):
+def _script(context, key, build):
+    """The JSON-LD element for data that build() makes, made once per process for each key.
+
+    key: everything the data shows (the fragments' memo rule, portfolio/templatetags/fragments.py):
+    building and serialising a post's took a sixth of its cold page. The nonce is the request's own.
+    """
+    payload = memoised.get(key)
+    if payload is None:
+        payload = structured_data.payload(build())
+        memoised.put(key, payload)
     # str(): django-csp's lazy nonce is falsy until read. A data block never runs, so the stale nonce
     # in a page served from the page cache is harmless: browsers apply script-src only to scripts.
-    return structured_data.script(data, str(context.get("csp_nonce", "")))
+    return structured_data.script(payload, str(context.get("csp_nonce", "")))
+
+
+def _profile_key(profile):
+    # None (no profile yet) and an empty name are different data: only a profile has an author.
+    return profile and profile.owner_name
 
 
 @register.simple_tag(takes_context=True)
 def json_ld_home(context):
     """Person and WebSite, for the home page."""
-    profile = context.get("site_profile")
-    data = structured_data.graph(
-        structured_data.person(profile, context.get("social_links", ())), structured_data.website(profile)
+    profile, links = context.get("site_profile"), context.get("social_links", ())
+    key = (
+        "json-ld-home",
+        settings.SITE_URL,
+        profile and (profile.owner_name, profile.headline, profile.avatar.name),
+        tuple(link.url for link in links),
     )
-    return _script(context, data)
+    return _script(
+        context,
+        key,
+        lambda: structured_data.graph(structured_data.person(profile, links), structured_data.website(profile)),
+    )
 
 
 @register.simple_tag(takes_context=True)
 def json_ld_post(context, post):
     profile = context.get("site_profile")
-    trail = [
-        ("Home", reverse("home")),
-        ("Blog", reverse("blog:post_list")),
-        (post.category.name, post.category.get_absolute_url()),
-        (post.title, post.get_absolute_url()),
-    ]
-    posting = structured_data.blog_posting(post, profile, share_image_url(context, post))
-    return _script(context, structured_data.graph(posting, structured_data.breadcrumbs(trail)))
+
+    def build():
+        trail = [
+            ("Home", reverse("home")),
+            ("Blog", reverse("blog:post_list")),
+            (post.category.name, post.category.get_absolute_url()),
+            (post.title, post.get_absolute_url()),
+        ]
+        posting = structured_data.blog_posting(post, profile, share_image_url(context, post))
+        return structured_data.graph(posting, structured_data.breadcrumbs(trail))
+
+    key = ("json-ld-post", settings.SITE_URL, _profile_key(profile), *post.structured_data_key())
+    return _script(context, key, build)
 
 
 @register.simple_tag(takes_context=True)
 def json_ld_project(context, project):
     profile = context.get("site_profile")
-    trail = [
-        ("Home", reverse("home")),
-        ("Projects", reverse("projects:project_list")),
-        (project.title, project.get_absolute_url()),
-    ]
-    work = structured_data.software_source_code(project, profile, share_image_url(context, project))
-    return _script(context, structured_data.graph(work, structured_data.breadcrumbs(trail)))
+
+    def build():
+        trail = [
+            ("Home", reverse("home")),
+            ("Projects", reverse("projects:project_list")),
+            (project.title, project.get_absolute_url()),
+        ]
+        work = structured_data.software_source_code(project, profile, share_image_url(context, project))
+        return structured_data.graph(work, structured_data.breadcrumbs(trail))
+
+    key = ("json-ld-project", settings.SITE_URL, _profile_key(profile), *project.structured_data_key())
+    return _script(context, key, build)
 
 
 @register.simple_tag(takes_context=True)
 def json_ld_breadcrumbs(context, *names_and_paths):
     """Home, then each (name, path) pair given: {% json_ld_breadcrumbs "Blog" blog_url %}."""
     pairs = list(zip(names_and_paths[::2], names_and_paths[1::2], strict=True))
-    return _script(context, structured_data.graph(structured_data.breadcrumbs([("Home", reverse("home")), *pairs])))
+    key = ("json-ld-breadcrumbs", settings.SITE_URL, *pairs)
+    return _script(
+        context,
+        key,
+        lambda: structured_data.graph(structured_data.breadcrumbs([("Home", reverse("home")), *pairs])),
+    )

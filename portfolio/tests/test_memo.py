@@ -15,11 +15,12 @@ from taggit.models import Tag
 
 from blog.models import Category, Post, Series
 from blog.tests.factories import make_category, make_post, make_series
-from portfolio.models import SiteProfile
+from portfolio.models import SiteProfile, SocialLink
 from portfolio.templatetags import fragments
 from portfolio.templatetags.fragments import memoised
-from portfolio.tests.factories import make_profile
+from portfolio.tests.factories import make_profile, make_social_link
 from portfolio.tests.test_fragments import Counter
+from portfolio.tests.test_sharing import json_ld, of_type
 from projects.models import Project
 from projects.tests.factories import make_project
 
@@ -146,6 +147,22 @@ POST_PAGE_CHANGES = {
         "Renamed category",
     ),
     "a new related post": (lambda b: make_post("Also about Raft", tags=["Raft", "Storage"]), "Also about Raft"),
+    # What only the JSON-LD and the shared-link image show. Written with update(), as a data migration
+    # would, so that updated_at stays and only the one value changes.
+    "words counted": (
+        lambda b: Post.objects.filter(pk=b["post"].pk).update(search_text="one two three four five"),
+        '"wordCount": 5',
+    ),
+    "cover image": (lambda b: update(fresh(b["post"]), cover_image=portrait(), cover_alt="A diagram"), "/media/"),
+    "cover image only": (
+        lambda b: Post.objects.filter(pk=b["post"].pk).update(cover_image="covers/elsewhere.png"),
+        "covers/elsewhere.png",
+    ),
+    "modified time only": (
+        lambda b: Post.objects.filter(pk=b["post"].pk).update(updated_at=timezone.now() + timedelta(minutes=5)),
+        None,
+    ),
+    "tags beyond the first": (lambda b: update(Tag.objects.get(name="Storage"), name="Disks"), '"Disks"'),
 }
 
 
@@ -168,15 +185,44 @@ PROJECT_CARD_CHANGES = {
     "tech renamed": (lambda: update(Tag.objects.get(name="Go"), name="Golang"), "Golang"),
     "tech added": (lambda: fresh_project().tech.add("Rust"), "Rust"),
     "cover image": (lambda: update(fresh_project(), cover_image=portrait(), cover_alt="A diagram"), "/media/projects/"),
+    # Shown only by its page's JSON-LD; update(), so that nothing else changes.
+    "publish date only": (
+        lambda: Project.objects.filter(slug="raft-store").update(published_at=timezone.now() - timedelta(days=9)),
+        None,
+    ),
+    "modified date only": (
+        lambda: Project.objects.filter(slug="raft-store").update(updated_at=timezone.now() + timedelta(minutes=5)),
+        None,
+    ),
 }
 
 
 @pytest.mark.parametrize("change", PROJECT_CARD_CHANGES, ids=str)
 def test_a_projects_card_follows_what_it_shows(client, change):
     make_profile()
-    make_project("Raft Store", slug="raft-store", tech=["Go"], featured=True, repo_url="https://example.com/repo")
+    project = make_project(
+        "Raft Store", slug="raft-store", tech=["Go"], featured=True, repo_url="https://example.com/repo"
+    )
     make_change, shown = PROJECT_CARD_CHANGES[change]
-    assert_pages_follow(client, lambda: ["/", "/projects/"], make_change, shown)
+    paths = lambda: ["/", "/projects/", Project.objects.get(pk=project.pk).get_absolute_url()]  # noqa: E731
+    assert_pages_follow(client, paths, make_change, shown)
+
+
+HOME_CHANGES = {
+    "owner's name": (lambda: update(SiteProfile.load(), owner_name="Grace Example"), '"Grace Example"'),
+    "headline": (lambda: update(SiteProfile.load(), headline="Queues, mostly"), '"Queues, mostly"'),
+    "portrait": (lambda: update(SiteProfile.load(), avatar=portrait(), avatar_alt="Ada"), '"image"'),
+    "a link's address": (lambda: SocialLink.objects.update(url="https://github.com/grace"), "github.com/grace"),
+    "a link hidden": (lambda: SocialLink.objects.update(is_visible=False), None),
+}
+
+
+@pytest.mark.parametrize("change", HOME_CHANGES, ids=str)
+def test_the_home_pages_structured_data_follows_the_profile(client, change):
+    make_profile()
+    make_social_link()
+    make_change, shown = HOME_CHANGES[change]
+    assert_pages_follow(client, lambda: ["/"], make_change, shown)
 
 
 def test_a_later_edit_moves_the_updated_date(client, blog):
@@ -270,3 +316,15 @@ def test_the_memo_is_bounded_in_bytes(monkeypatch):
 def test_a_memo_without_its_values_is_a_template_error(source):
     with pytest.raises(TemplateSyntaxError, match="memo needs a block name and the values the block shows"):
         Template("{% load fragments %}" + source)
+
+
+def test_each_page_keeps_its_own_breadcrumbs(client, blog):
+    """The breadcrumbs' JSON-LD is remembered by the trail it shows: one page's is never another's."""
+
+    def trail(path):
+        crumbs = of_type(json_ld(page(client, path)), "BreadcrumbList")["itemListElement"]
+        return [crumb["name"] for crumb in crumbs]
+
+    assert trail("/blog/") == ["Home", "Blog"]
+    assert trail(fresh(blog["post"]).category.get_absolute_url()) == ["Home", "Blog", "Systems"]
+    assert trail("/tags/storage/") == ["Home", "#Storage"]
