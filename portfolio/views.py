@@ -24,7 +24,6 @@ from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
-from portfolio.rows import Rows
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project, featured_projects
 from projects.search import search_projects
@@ -34,14 +33,16 @@ RECENT_POSTS = 3
 SEARCH_PROJECTS_SHOWN = 6
 
 
-# The home page's rows come through written statements (portfolio/rows.py), as its posts and projects do.
-FOCUS_AREA_ROWS = Rows(FocusArea)
+@per_content_version
+def visible_focus_areas():
+    """The focus areas the home page shows, in the owner's order: like the profile, read once per version."""
+    return list(FocusArea.objects.filter(is_visible=True).order_by("order", "id"))
 
 
 @cache_public_page
 def home(request):
     context = {
-        "focus_areas": FOCUS_AREA_ROWS.fetch('WHERE t.is_visible = %s ORDER BY t."order", t.id', [True]),
+        "focus_areas": visible_focus_areas(),
         "featured_projects": featured_projects(),
         "recent_posts": LivePosts()[:RECENT_POSTS],
     }

@@ -1,6 +1,7 @@
 """The site's chrome (head links, header, footer) is rendered once per content version and reused, and
 stays right: per nav section, per year, and after any edit."""
 
+import re
 from datetime import timedelta
 from unittest import mock
 
@@ -12,12 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from blog.tests.factories import make_post
-from portfolio.models import SiteProfile
+from portfolio.cache import forget_local_state
+from portfolio.models import FocusArea, SiteProfile, SocialLink
 from portfolio.templatetags import fragments
-from portfolio.tests.factories import make_profile
+from portfolio.tests.factories import make_focus_area, make_profile, make_social_link
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
+
+NONCE = re.compile(r' nonce="[^"]*"')  # new on every response
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +110,40 @@ def test_an_icon_is_the_icon_template_rendered_once(name, settings):
     settings.DEBUG = True  # while developing, the template is read every time
     with mock.patch("portfolio.templatetags.icons.render_to_string", return_value="edited") as render:
         assert tag.render(Context({"name": name})) == "edited"
+
+
+HOME_CHROME_CHANGES = {
+    "headline": (lambda: _update(SiteProfile.load(), headline="Queues, mostly"), "Queues, mostly"),
+    "intro": (lambda: _update(SiteProfile.load(), intro="I tune queues."), "I tune queues."),
+    "connect text": (lambda: _update(SiteProfile.load(), connect_text="Write any time."), "Write any time."),
+    "a link's label": (lambda: SocialLink.objects.filter(label="GitHub").update(label="Code"), "<span>Code</span>"),
+    "a booking link added": (
+        lambda: make_social_link("Book a call", "https://cal.example.com/ada", kind=SocialLink.Kind.BOOKING),
+        "Book a call",
+    ),
+    "a focus area renamed": (lambda: FocusArea.objects.update(title="Stream Processing"), "Stream Processing"),
+    "a focus area added": (lambda: make_focus_area("Agentic Applications", order=9), "Agentic Applications"),
+    "a focus area hidden": (lambda: FocusArea.objects.update(is_visible=False), None),
+}
+
+
+def _update(instance, **fields):
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.save()
+
+
+@pytest.mark.parametrize("change", HOME_CHROME_CHANGES, ids=str)
+def test_the_home_pages_profile_sections_follow_every_edit(client, change):
+    """The hero, focus areas and Connect are rendered once per content version: an edit shows at once."""
+    make_profile()
+    make_social_link()
+    make_focus_area("Distributed Storage")
+    assert "Distributed Storage" in client.get("/").text
+    make_change, shown = HOME_CHROME_CHANGES[change]
+    make_change()
+    html = client.get("/").text
+    forget_local_state()
+    assert NONCE.sub("", html) == NONCE.sub("", client.get("/").text)  # as if nothing were remembered
+    if shown:
+        assert shown in html

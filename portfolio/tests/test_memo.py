@@ -2,7 +2,6 @@
 header, end and neighbours. Each is reused while what it shows is the same, and follows every change
 to what it shows: after any change, a page is what it would be with nothing remembered."""
 
-import re
 from datetime import timedelta
 from io import BytesIO
 
@@ -19,14 +18,13 @@ from portfolio.models import SiteProfile, SocialLink
 from portfolio.templatetags import fragments
 from portfolio.templatetags.fragments import memoised
 from portfolio.tests.factories import make_profile, make_social_link
-from portfolio.tests.test_fragments import Counter
+from portfolio.tests.test_fragments import NONCE, Counter
 from portfolio.tests.test_sharing import json_ld, of_type
 from projects.models import Project
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
 
-NONCE = re.compile(r' nonce="[^"]*"')
 
 
 @pytest.fixture(autouse=True)
