@@ -19,6 +19,7 @@ from operator import attrgetter
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
+from django.db.models import QuerySet
 from django.db.models.signals import pre_save
 from taggit.managers import _TaggableManager
 from taggit.models import Tag
@@ -110,9 +111,11 @@ class NormalisedTagManager(_TaggableManager):
             return super().get_queryset(extra_filters)
         content_type = ContentType.objects.get_for_model(self.model._meta.concrete_model)
         relation = self.through.tag_relname()
-        tags = self.through.tag_model().objects.get_queryset()
+        tags = QuerySet(self.through.tag_model())
         tags.query.distinct = True
-        tags.query.add_ordering(*self.ordering)
+        # What add_ordering(*self.ordering) sets (taggit's Tag has no default order to turn off),
+        # without checking the field names again on every object.
+        tags.query.order_by = tuple(self.ordering)
         tags._deferred_filter = (
             False,
             (),
