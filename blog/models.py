@@ -225,7 +225,9 @@ class Post(Publishable):
 
     @property
     def word_count(self):
-        return len(self.search_text.split())
+        # search_text is plain_text(): words joined by single spaces, so counting the spaces counts the
+        # words (split() took a fiftieth of a cold post page).
+        return self.search_text.count(" ") + 1 if self.search_text else 0
 
     def structured_data_key(self):
         """Everything the post's JSON-LD and shared-link image show: their memo key."""

@@ -100,6 +100,14 @@ class TestSaving:
             {"level": 3, "id": "md-details", "name": "Details"},
         ]
 
+    @pytest.mark.parametrize(
+        "body",
+        ["One  two\tthree\n\nfour", "# Heading\n\n- a list item\n- another\n\n```\ncode  here\n```", "![](x.png)", ""],
+    )
+    def test_the_word_count_is_the_number_of_words_searched(self, body):
+        post = make_post(body=body)
+        assert post.word_count == len(post.search_text.split())
+
     def test_tags_keep_the_order_they_were_given_so_the_first_is_primary(self):
         post = make_post(tags=["Zeta", "Alpha", "Mu"])
         post = Post.objects.prefetch_related("tags").get(pk=post.pk)
