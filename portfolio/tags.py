@@ -25,6 +25,7 @@ from taggit.managers import _TaggableManager
 from taggit.models import Tag
 
 from portfolio.markdown import CONTROL_CHARS
+from portfolio.rows import from_db
 
 # The shape of a tag slug (and of every slug in our URLs): word characters of any script and hyphens.
 # Anything else cannot name a tag, so it is answered without a query (Postgres rejects NUL bytes).
@@ -158,7 +159,7 @@ class NormalisedTagManager(_TaggableManager):
             rows = cursor.fetchall()
         tags = []
         for *values, object_id in rows:
-            tagged = tag_model.from_db(database, [tag.pk.attname, "name", "slug"], values)
+            tagged = from_db(tag_model, database, [tag.pk.attname, "name", "slug"], values)
             tagged.tagged_object_id = object_id
             tags.append(tagged)
         return tags, attrgetter("tagged_object_id"), attrgetter("pk"), False, self.prefetch_cache_name, False

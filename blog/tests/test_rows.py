@@ -1,14 +1,17 @@
 """Written statements (portfolio/rows.py) load what the ORM loads, and the lists keep the publishing rule."""
 
 from datetime import timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Model, signals
 from django.utils import timezone
 
 from blog.models import LIST_DEFERRED, Post
 from blog.tests.factories import make_category, make_draft, make_post, make_series
 from blog.views import LIST_ROWS, NEARBY_ROWS, POST_PAGE_ROWS, LivePosts, posts_for_lists
+from portfolio.rows import _plain_fields
 from portfolio.tests.factories import make_publication
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +40,54 @@ class TestRows:
         assert related == (expected.category.name, expected.series.title, expected.citation.title)
         assert loaded.get_deferred_fields() == set()
         assert not loaded._state.adding and loaded._state.db == "default"
+
+    def test_a_loaded_post_saves_and_changes_like_one_the_orm_loaded(self):
+        post, elsewhere = make_post(title="Before"), make_category("Elsewhere")
+        (loaded,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        loaded.title = "After"
+        loaded.category_id = elsewhere.pk  # through the foreign key's descriptor: the cached category goes
+        assert loaded.category == elsewhere
+        loaded.save()
+        assert Post.objects.count() == 1  # an update, not a second post
+        assert Post.objects.get(pk=post.pk).title == "After"
+
+    def test_plain_models_are_made_without_their_general_init(self):
+        # Foreign keys, an image (Post) and a file (Publication): descriptors that only store the value.
+        post = make_post(series=make_series("Consensus"), citation=make_publication(pdf="publications/paper.pdf"))
+        with mock.patch.object(Model, "__init__", side_effect=AssertionError("Model.__init__ was called")):
+            (loaded,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        assert loaded.series.title == "Consensus"
+        assert loaded.citation.pdf.name == "publications/paper.pdf"
+
+    def test_a_models_own_from_db_is_kept(self):
+        post = make_post()
+        made = []
+
+        def from_db(cls, db, field_names, values):
+            made.append(values[0])
+            return Model.from_db.__func__(cls, db, field_names, values)
+
+        _plain_fields.cache_clear()
+        try:
+            with mock.patch.object(Post, "from_db", classmethod(from_db)):
+                POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        finally:
+            _plain_fields.cache_clear()
+        assert made == [post.pk]
+
+    def test_instances_are_made_by_from_db_when_a_signal_listens(self):
+        made = []
+
+        def listener(sender, instance, **kwargs):
+            made.append(instance)
+
+        post = make_post()
+        signals.post_init.connect(listener, sender=Post)
+        try:
+            (loaded,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        finally:
+            signals.post_init.disconnect(listener, sender=Post)
+        assert made == [loaded]
 
     def test_an_empty_nullable_foreign_key_is_none_without_a_query(self, django_assert_num_queries):
         post = make_post()

@@ -26,7 +26,6 @@ from projects.tests.factories import make_project
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def cold_pages(settings, tmp_path):
     settings.PAGE_CACHE_SECONDS = 0  # every page rendered, so only the memoised blocks are reused
