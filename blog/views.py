@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.core import signing
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -53,7 +53,7 @@ class LivePosts:
         else:
             tail = f"WHERE {published} {NEWEST_FIRST}"
         posts = LIST_ROWS.fetch(tail, [*values, stop - start, start])
-        prefetch_related_objects(posts, "tags")
+        Post.tags.prefetch(posts)
         return posts
 
 
@@ -63,7 +63,7 @@ def posts_for_lists(pks):
         return []
     posts = {post.pk: post for post in LIST_ROWS.fetch(f"WHERE t.id IN ({', '.join(['%s'] * len(pks))})", pks)}
     found = [posts[pk] for pk in pks if pk in posts]
-    prefetch_related_objects(found, "tags")
+    Post.tags.prefetch(found)
     return found
 
 
@@ -159,7 +159,7 @@ class PostDetailView(StaffSeesDraftsMixin, DetailView):
         posts = POST_PAGE_ROWS.fetch(f"WHERE t.slug = %s AND {published}", [self.kwargs["slug"], *values])
         if not posts:
             raise Http404("No such post.")
-        prefetch_related_objects(posts, "tags")
+        Post.tags.prefetch(posts)
         return posts[0]
 
     def get_context_data(self, **kwargs):

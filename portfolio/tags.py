@@ -15,6 +15,7 @@ Wired in through TAGGIT_TAGS_FROM_STRING, TAGGIT_STRING_FROM_TAGS and `TaggableM
 
 import re
 import unicodedata
+from collections import defaultdict
 from operator import attrgetter
 
 from django.contrib.contenttypes.models import ContentType
@@ -111,18 +112,38 @@ class NormalisedTagManager(_TaggableManager):
         if extra_filters or self.prefetch_cache_name in prefetched:
             return super().get_queryset(extra_filters)
         content_type = ContentType.objects.get_for_model(self.model._meta.concrete_model)
+        return self._tags_of(content_type, self.instance.pk)
+
+    def _tags_of(self, content_type, pk):
+        """The tags of the object with this content type and primary key, as a lazy queryset."""
         relation = self.through.tag_relname()
         tags = QuerySet(self.through.tag_model())
         tags.query.distinct = True
         # What add_ordering(*self.ordering) sets (taggit's Tag has no default order to turn off),
         # without checking the field names again on every object.
         tags.query.order_by = tuple(self.ordering)
-        tags._deferred_filter = (
-            False,
-            (),
-            {f"{relation}__content_type": content_type, f"{relation}__object_id": self.instance.pk},
-        )
+        tags._deferred_filter = (False, (), {f"{relation}__content_type": content_type, f"{relation}__object_id": pk})
         return tags
+
+    def prefetch(self, objects):
+        """What prefetch_related_objects(objects, <this field>) leaves on each object, done more directly.
+
+        Django's prefetching makes each object's manager and asks it for a queryset; here one manager
+        makes them all, with the content type looked up once: a twentieth of a cold list page.
+        """
+        if not objects:
+            return
+        tags, object_id_of, _, _, cache_name, _ = self.get_prefetch_querysets(objects)
+        by_object = defaultdict(list)
+        for tag in tags:
+            by_object[object_id_of(tag)].append(tag)
+        content_type = ContentType.objects.get_for_model(self.model._meta.concrete_model)
+        for obj in objects:
+            queryset = self._tags_of(content_type, obj.pk)
+            queryset._result_cache, queryset._prefetch_done = by_object[obj.pk], True
+            if not hasattr(obj, "_prefetched_objects_cache"):
+                obj._prefetched_objects_cache = {}
+            obj._prefetched_objects_cache[cache_name] = queryset
 
     def get_prefetch_querysets(self, instances, querysets=None):
         """The tags of many objects in one written query, in the order they were typed.

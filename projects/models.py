@@ -2,7 +2,7 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.db import models
-from django.db.models import Count, F, Q, prefetch_related_objects
+from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from markdownx.models import MarkdownxField
@@ -200,5 +200,5 @@ def featured_projects():
     published, values = published_where()
     tail = f'WHERE t.featured = %s AND {published} ORDER BY t."order", t.id'
     projects = FEATURED_ROWS.fetch(tail, [True, *values])
-    prefetch_related_objects(projects, "tech")
+    Project.tech.prefetch(projects)
     return projects
