@@ -25,7 +25,7 @@ from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
-from projects.models import Project, featured_projects
+from projects.models import Project, featured_projects, tagged_projects
 from projects.search import search_projects
 
 RECENT_POSTS = 3
@@ -106,7 +106,7 @@ def tag_detail(request, slug):
         "page_obj": page,
         "is_paginated": page.has_other_pages(),
         # Projects are few, so they are listed whole, above the first page of posts.
-        "projects": Project.objects.tagged(tag.slug) if page.number == 1 else [],
+        "projects": tagged_projects(tag.slug) if page.number == 1 else [],
     }
     return render(request, "portfolio/tag_detail.html", context)
 

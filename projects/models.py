@@ -1,13 +1,14 @@
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from portfolio.cache import per_content_version
 from portfolio.cards import Card
@@ -28,10 +29,6 @@ class ProjectQuerySet(PublishableQuerySet):
     def for_cards(self):
         """What a project card shows: not the case study's Markdown, HTML or search text."""
         return self.with_tech().defer(*CARD_DEFERRED)
-
-    def tagged(self, slug):
-        """Published projects carrying a tag, for /projects/?tech= and the shared /tags/<slug>/ page."""
-        return self.published().filter(tech__slug=slug).for_cards()
 
     def tech_in_use(self):
         """The tags on published projects, each with `project_count`: the /projects/ filter links."""
@@ -189,16 +186,31 @@ def build_logs():
     return dict(logs)
 
 
-FEATURED_ROWS = Rows(Project, defer=CARD_DEFERRED)
+# What project cards show, through statements written once (portfolio/rows.py), as the lists' posts are.
+CARD_ROWS = Rows(Project, defer=CARD_DEFERRED)
+OWNERS_ORDER = 'ORDER BY t."order", t.id'
 
 
 def featured_projects():
-    """Published projects picked for the home page, in the owner's order, as cards show them.
-
-    One statement written once (portfolio/rows.py), as the home page's recent posts are, and their tech.
-    """
+    """Published projects picked for the home page, in the owner's order, as cards show them."""
     published, values = published_where()
-    tail = f'WHERE t.featured = %s AND {published} ORDER BY t."order", t.id'
-    projects = FEATURED_ROWS.fetch(tail, [True, *values])
+    projects = CARD_ROWS.fetch(f"WHERE t.featured = %s AND {published} {OWNERS_ORDER}", [True, *values])
+    Project.tech.prefetch(projects)
+    return projects
+
+
+def tagged_projects(slug):
+    """Published projects carrying a tag, in the owner's order, as cards show them: for /projects/?tech=
+    and the shared /tags/<slug>/ page, where a common tag lists dozens."""
+    item, tag = TaggedItem._meta, Tag._meta
+    carrying = (
+        f"SELECT item.object_id FROM {item.db_table} item JOIN {tag.db_table} tag ON tag.id = item.tag_id"
+        " WHERE item.content_type_id = %s AND tag.slug = %s"
+    )
+    published, values = published_where()
+    content_type = ContentType.objects.get_for_model(Project)
+    projects = CARD_ROWS.fetch(
+        f"WHERE {published} AND t.id IN ({carrying}) {OWNERS_ORDER}", [*values, content_type.pk, slug]
+    )
     Project.tech.prefetch(projects)
     return projects

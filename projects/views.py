@@ -4,7 +4,7 @@ from django.views.generic import DetailView, ListView
 from portfolio.mixins import StaffSeesDraftsMixin
 from portfolio.tags import TAG_SLUG
 from portfolio.twins import markdown_twin
-from projects.models import Project
+from projects.models import Project, tagged_projects
 
 
 class ProjectListView(ListView):
@@ -17,7 +17,7 @@ class ProjectListView(ListView):
             return Project.objects.published().for_cards()
         if not TAG_SLUG.fullmatch(self.tech):
             return Project.objects.none()
-        return Project.objects.tagged(self.tech)
+        return tagged_projects(self.tech)
 
     def render_to_response(self, context, **kwargs):
         # No such filter: the empty state, as a 404, so neither crawlers nor the page cache keep it.

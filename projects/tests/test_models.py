@@ -1,10 +1,13 @@
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
-from projects.models import Project, featured_projects
+from blog.models import Post
+from projects.models import Project, featured_projects, tagged_projects
 from projects.sitemaps import ProjectSitemap
 from projects.tests.factories import make_project
 
@@ -28,11 +31,20 @@ def test_featured_is_published_and_featured_in_the_owners_order():
     assert [tag.name for tag in featured_projects()[1].tech.all()] == ["Rust", "Go"]
 
 
-def test_tagged_finds_published_projects_by_tech_slug():
-    match = make_project(tech=["LangGraph"])
+def test_tagged_projects_are_the_published_ones_with_the_tech_in_the_owners_order():
+    second = make_project(tech=["Go", "LangGraph"], order=2)
+    first = make_project(tech=["LangGraph"], order=1)
+    tied = make_project(tech=["LangGraph"], order=2)  # the same place: the older one first
     make_project(tech=["LangGraph"], status=Project.Status.DRAFT)
-    make_project(tech=["Stripe"])
-    assert list(Project.objects.tagged("langgraph")) == [match]
+    make_project(tech=["LangGraph"], published_at=timezone.now() + datetime.timedelta(days=1))  # scheduled
+    other = make_project(tech=["Stripe"])
+    # Tags are shared with posts: a post whose id is another project's carries the tag, not that project.
+    TaggedItem.objects.create(
+        tag=Tag.objects.get(slug="langgraph"), content_type=ContentType.objects.get_for_model(Post), object_id=other.pk
+    )
+    assert tagged_projects("langgraph") == [first, second, tied]
+    assert [tag.name for tag in tagged_projects("langgraph")[1].tech.all()] == ["Go", "LangGraph"]
+    assert tagged_projects("nothing") == []
 
 
 def test_tech_in_use_counts_published_projects_only():
