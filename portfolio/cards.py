@@ -61,13 +61,20 @@ class Card:
 
 
 def card_path(kind, slug, card):
-    return _card_path(kind, slug, card, tuple(_fallback_paths()), get_script_prefix())
+    return _card_path(kind, slug, card, addresses_depend_on())
 
 
-# Hashing a card and reversing its address took a twentieth of a cold post page; the fonts and the
-# script prefix are arguments so that a change of either is a new entry.
+def addresses_depend_on():
+    """What a card's address depends on besides the card: the fonts (in its key) and the script prefix.
+
+    A memo of anything that shows a card's address keys on this too, so a change of either is a new entry.
+    """
+    return tuple(_fallback_paths()), get_script_prefix()
+
+
+# Hashing a card and reversing its address took a twentieth of a cold post page.
 @lru_cache(maxsize=1024)
-def _card_path(kind, slug, card, fonts, script_prefix):
+def _card_path(kind, slug, card, depends_on):
     return reverse("social_card", kwargs={"kind": kind, "slug": slug, "key": card.key})
 
 

@@ -5,7 +5,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db.models import Model, signals
+from django.db.models import Model, prefetch_related_objects, signals
 from django.utils import timezone
 
 from blog.models import LIST_DEFERRED, Post
@@ -58,6 +58,22 @@ class TestRows:
             (loaded,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
         assert loaded.series.title == "Consensus"
         assert loaded.citation.pdf.name == "publications/paper.pdf"
+
+    def test_a_models_own_init_is_kept(self):
+        post = make_post()
+        made = []
+
+        def init(self, *args, **kwargs):
+            made.append(args[0])
+            Model.__init__(self, *args, **kwargs)
+
+        _plain_fields.cache_clear()
+        try:
+            with mock.patch.object(Post, "__init__", init):
+                POST_PAGE_ROWS.fetch("WHERE t.id = %s", [post.pk])
+        finally:
+            _plain_fields.cache_clear()
+        assert made == [post.pk]
 
     def test_a_models_own_from_db_is_kept(self):
         post = make_post()
@@ -161,3 +177,20 @@ class TestLivePosts:
         a, b = make_post(), make_post()
         assert [post.pk for post in posts_for_lists([b.pk, 999_999, a.pk])] == [b.pk, a.pk]
         assert posts_for_lists([]) == []
+
+
+def test_pinned_tags_are_what_prefetch_related_objects_leaves(django_assert_num_queries):
+    tagged = make_post("Tagged", tags=["Raft", "Storage", "Consensus"])
+    untagged = make_post("Untagged")
+    make_post("Elsewhere", tags=["Sharding"])  # a tag on another post only
+    pinned = LIST_ROWS.fetch("WHERE t.id IN (%s, %s) ORDER BY t.id", [tagged.pk, untagged.pk])
+    prefetched = LIST_ROWS.fetch("WHERE t.id IN (%s, %s) ORDER BY t.id", [tagged.pk, untagged.pk])
+    with django_assert_num_queries(1):
+        Post.tags.prefetch([*pinned, pinned[0]])  # a post twice, as prefetch_related_objects allows
+    prefetch_related_objects(prefetched, "tags")
+    with django_assert_num_queries(0):
+        assert [[tag.name for tag in post.tags.all()] for post in pinned] == [["Raft", "Storage", "Consensus"], []]
+        assert [list(post.tags.all()) for post in pinned] == [list(post.tags.all()) for post in prefetched]
+    # A query built on the pinned tags still asks about this post's tags only.
+    assert [tag.name for tag in pinned[0].tags.all().filter(name__startswith="S")] == ["Storage"]
+    assert not pinned[1].tags.all().filter(name__startswith="S").exists()

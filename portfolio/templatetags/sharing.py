@@ -8,7 +8,7 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from portfolio import structured_data
-from portfolio.cards import card_path, home_card, tag_card
+from portfolio.cards import addresses_depend_on, card_path, home_card, tag_card
 from portfolio.links import absolute_url
 from portfolio.templatetags.fragments import memoised
 
@@ -43,6 +43,8 @@ def _script(context, key, build):
     key: everything the data shows (the fragments' memo rule, portfolio/templatetags/fragments.py):
     building and serialising a post's took a sixth of its cold page. The nonce is the request's own.
     """
+    # Addresses in the data come from reverse() and may be a card's: what they depend on is in the key.
+    key = (*key, addresses_depend_on())
     payload = memoised.get(key)
     if payload is None:
         payload = structured_data.payload(build())

@@ -4,6 +4,7 @@ to what it shows: after any change, a page is what it would be with nothing reme
 
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,7 @@ from taggit.models import Tag
 
 from blog.models import Category, Post, Series
 from blog.tests.factories import make_category, make_post, make_series
+from portfolio import cards
 from portfolio.models import SiteProfile, SocialLink
 from portfolio.templatetags import fragments
 from portfolio.templatetags.fragments import memoised
@@ -325,3 +327,15 @@ def test_each_page_keeps_its_own_breadcrumbs(client, blog):
     assert trail("/blog/") == ["Home", "Blog"]
     assert trail(fresh(blog["post"]).category.get_absolute_url()) == ["Home", "Blog", "Systems"]
     assert trail("/tags/storage/") == ["Home", "#Storage"]
+
+
+def test_structured_data_follows_the_card_fonts(client, blog, settings):
+    """A post's JSON-LD names its card, whose address carries the fonts in use: a change of them is followed."""
+    fallback = str(Path(cards.__file__).resolve().parent / "fonts" / "Inter-Regular.otf")
+    path = fresh(blog["post"]).get_absolute_url()
+    before = page(client, path)
+    assert_pages_follow(
+        client, lambda: [path], lambda: setattr(settings, "SOCIAL_CARD_FALLBACK_FONTS", [fallback]), None
+    )
+    card = of_type(json_ld(page(client, path)), "BlogPosting")["image"]
+    assert card != of_type(json_ld(before), "BlogPosting")["image"]
