@@ -43,8 +43,8 @@ def _script(context, key, build):
     key: everything the data shows (the fragments' memo rule, portfolio/templatetags/fragments.py):
     building and serialising a post's took a sixth of its cold page. The nonce is the request's own.
     """
-    # Addresses in the data come from reverse() and may be a card's: what they depend on is in the key.
-    key = (*key, addresses_depend_on())
+    # Addresses in the data are SITE_URL, reverse()'s paths and maybe a card's: what they depend on is in the key.
+    key = (*key, settings.SITE_URL, addresses_depend_on())
     payload = memoised.get(key)
     if payload is None:
         payload = structured_data.payload(build())
@@ -65,7 +65,6 @@ def json_ld_home(context):
     profile, links = context.get("site_profile"), context.get("social_links", ())
     key = (
         "json-ld-home",
-        settings.SITE_URL,
         profile and (profile.owner_name, profile.headline, profile.avatar.name),
         tuple(link.url for link in links),
     )
@@ -90,7 +89,7 @@ def json_ld_post(context, post):
         posting = structured_data.blog_posting(post, profile, share_image_url(context, post))
         return structured_data.graph(posting, structured_data.breadcrumbs(trail))
 
-    key = ("json-ld-post", settings.SITE_URL, _profile_key(profile), *post.structured_data_key())
+    key = ("json-ld-post", _profile_key(profile), *post.structured_data_key())
     return _script(context, key, build)
 
 
@@ -107,7 +106,7 @@ def json_ld_project(context, project):
         work = structured_data.software_source_code(project, profile, share_image_url(context, project))
         return structured_data.graph(work, structured_data.breadcrumbs(trail))
 
-    key = ("json-ld-project", settings.SITE_URL, _profile_key(profile), *project.structured_data_key())
+    key = ("json-ld-project", _profile_key(profile), *project.structured_data_key())
     return _script(context, key, build)
 
 
@@ -115,7 +114,7 @@ def json_ld_project(context, project):
 def json_ld_breadcrumbs(context, *names_and_paths):
     """Home, then each (name, path) pair given: {% json_ld_breadcrumbs "Blog" blog_url %}."""
     pairs = list(zip(names_and_paths[::2], names_and_paths[1::2], strict=True))
-    key = ("json-ld-breadcrumbs", settings.SITE_URL, *pairs)
+    key = ("json-ld-breadcrumbs", *pairs)
     return _script(
         context,
         key,

@@ -113,9 +113,9 @@ def test_an_icon_is_the_icon_template_rendered_once(name, settings):
 
 
 HOME_CHROME_CHANGES = {
-    "headline": (lambda: _update(SiteProfile.load(), headline="Queues, mostly"), "Queues, mostly"),
-    "intro": (lambda: _update(SiteProfile.load(), intro="I tune queues."), "I tune queues."),
-    "connect text": (lambda: _update(SiteProfile.load(), connect_text="Write any time."), "Write any time."),
+    "headline": (lambda: update(SiteProfile.load(), headline="Queues, mostly"), "Queues, mostly"),
+    "intro": (lambda: update(SiteProfile.load(), intro="I tune queues."), "I tune queues."),
+    "connect text": (lambda: update(SiteProfile.load(), connect_text="Write any time."), "Write any time."),
     "a link's label": (lambda: SocialLink.objects.filter(label="GitHub").update(label="Code"), "<span>Code</span>"),
     "a booking link added": (
         lambda: make_social_link("Book a call", "https://cal.example.com/ada", kind=SocialLink.Kind.BOOKING),
@@ -127,7 +127,7 @@ HOME_CHROME_CHANGES = {
 }
 
 
-def _update(instance, **fields):
+def update(instance, **fields):
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.save()

@@ -20,7 +20,7 @@ from portfolio.models import SiteProfile, SocialLink
 from portfolio.templatetags import fragments
 from portfolio.templatetags.fragments import memoised
 from portfolio.tests.factories import make_profile, make_social_link
-from portfolio.tests.test_fragments import NONCE, Counter
+from portfolio.tests.test_fragments import NONCE, Counter, update
 from portfolio.tests.test_sharing import json_ld, of_type
 from projects.models import Project
 from projects.tests.factories import make_project
@@ -58,12 +58,6 @@ def portrait():
     buffer = BytesIO()
     Image.new("RGB", (64, 64), (200, 80, 40)).save(buffer, "PNG")
     return SimpleUploadedFile("me.png", buffer.getvalue(), content_type="image/png")
-
-
-def update(instance, **fields):
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance.save()
 
 
 @pytest.fixture
@@ -339,3 +333,10 @@ def test_structured_data_follows_the_card_fonts(client, blog, settings):
     )
     card = of_type(json_ld(page(client, path)), "BlogPosting")["image"]
     assert card != of_type(json_ld(before), "BlogPosting")["image"]
+
+
+def test_structured_data_follows_the_site_address(client, blog, settings):
+    paths = lambda: ["/", "/blog/", fresh(blog["post"]).get_absolute_url()]  # noqa: E731
+    assert_pages_follow(
+        client, paths, lambda: setattr(settings, "SITE_URL", "https://elsewhere.example"), '"https://elsewhere.example/'
+    )
