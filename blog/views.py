@@ -59,12 +59,9 @@ class LivePosts:
 
 def posts_for_lists(pks):
     """The posts with these ids, as the lists show them, in the order given (missing ones left out)."""
-    if not pks:
-        return []
-    posts = {post.pk: post for post in LIST_ROWS.fetch(f"WHERE t.id IN ({', '.join(['%s'] * len(pks))})", pks)}
-    found = [posts[pk] for pk in pks if pk in posts]
-    Post.tags.prefetch(found)
-    return found
+    posts = LIST_ROWS.in_order(pks)
+    Post.tags.prefetch(posts)
+    return posts
 
 
 class PostListView(ListView):

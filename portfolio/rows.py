@@ -63,6 +63,17 @@ class Rows:
             objects.append(obj)
         return objects
 
+    def in_order(self, pks, where="", values=()):
+        """The instances with these primary keys, in the order given, leaving out those missing or not
+        meeting `where` (SQL over `t`, with its `values`)."""
+        if not pks:
+            return []
+        condition = f"{where} AND " if where else ""
+        column = self.model._meta.pk.column
+        tail = f"WHERE {condition}t.{column} IN ({', '.join(['%s'] * len(pks))})"
+        found = {obj.pk: obj for obj in self.fetch(tail, [*values, *pks])}
+        return [found[pk] for pk in pks if pk in found]
+
     def _build(self, connection, tail):
         quote = connection.ops.quote_name
         meta = self.model._meta

@@ -16,7 +16,9 @@ few hundred posts should run on Postgres, as production does.
 Both rank only a window: the first WINDOW matches in the model's ordering (for posts, the newest 200).
 A common word on a large archive matches thousands of posts; ranking them all read every stored vector
 (about 100 ms at 10,000 posts), the newest 200 come through the published index in 1-1.5 ms. One query
-returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id.
+returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id
+through the caller's `rows` function (a written statement, portfolio/rows.py). On Postgres the window
+is a written statement too, and it also returns the query's parsed form, which the snippets mark.
 
 Snippets are cut in Python from each shown row's `search_text` (the body as plain text stored on save, so
 never Markdown or HTML), only for the page shown: `ts_headline` parsed each row's whole text in SQL. The
@@ -25,20 +27,20 @@ lexemes, except negated ones; on SQLite the query's words as typed.
 """
 
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from taggit.models import Tag
 
 from portfolio.markdown import CONTROL_CHARS
+from portfolio.publishing import published_where
 
 MAX_QUERY_LENGTH = 200
 # How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
@@ -60,35 +62,30 @@ TSQUERY_TOKEN = re.compile(r"'((?:[^']|'')*)'|!|\(|\)")
 class Found:
     """What a search found: the ids of its window of matches, best first, and how to fetch their rows."""
 
-    queryset: QuerySet | None = None
+    fetch: Callable | None = None
     query: str = ""
     snippets: bool = True
     ids: list = field(default_factory=list)
     # More than `window` matched: `ids` ranks only the first `window` of them.
     has_more: bool = False
     window: int = 0
+    # Postgres: the query as a tsquery's text, which says the words the snippets mark.
+    tsquery: str = ""
 
     def __len__(self):
         return len(self.ids)
 
     def rows(self, ids):
-        """The rows with these ids (say, a page of `self.ids`), in that order.
+        """The rows with these ids (say, a page of `self.ids`), in that order, through `fetch`.
 
         With `snippets`, each row gets `search_snippet`: safe HTML, the body text around the first hit
         with each hit in <mark> and everything else escaped. Only the rows shown pay for it.
         """
-        if not ids:
-            return []
-        rows = self.queryset.filter(pk__in=ids)
-        if self.snippets:
-            # An annotation, so it is loaded even where the queryset defers search_text.
-            rows = rows.annotate(snippet_text=F("search_text"))
-        by_id = {row.pk: row for row in rows}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        rows = self.fetch(ids) if ids else []
         if self.snippets and rows:
-            hits = _hit_pattern(self.query)
+            hits = _hit_pattern(self.query, self.tsquery)
             for row in rows:
-                row.search_snippet = highlight(_window(row.snippet_text, hits))
+                row.search_snippet = highlight(_window(row.search_text, hits))
         return rows
 
 
@@ -98,28 +95,31 @@ def clean_query(raw):
     return text[:MAX_QUERY_LENGTH].strip()
 
 
-def search(queryset, query, *, snippets=True):
-    """The matches of `query` among `queryset` (already published, with its own select/prefetch for `rows`).
+def search(model, query, *, rows, snippets=True):
+    """The published `model` rows matching `query`: a window of the first WINDOW matches in the model's
+    ordering, best first (Postgres: ts_rank; SQLite: title hits), ties in the model's ordering.
 
-    One query ranks the first WINDOW matches in the model's ordering: best first (Postgres: ts_rank; SQLite:
-    title hits), ties in the model's ordering. Fetch the rows to show with `Found.rows`.
+    `rows(ids)` fetches the rows to show, in the order given, as the page shows them (with `search_text`
+    for snippets); `Found.rows` calls it for the page shown.
     """
     query = clean_query(query)
     if not query:
         return Found()
-    # The row's tag names (posts' tags, projects' tech: one tag table), without joining rows into duplicates.
-    tags = Tag.objects.filter(**{queryset.model._meta.model_name: OuterRef("pk")})
-    scorer = _full_text if connection.vendor == "postgresql" else _word_match
-    matches, score = scorer(queryset, query, tags)
-    # One more than the window, to know whether more match. A common word's matches are read newest first
-    # through the published index and only these are scored; a rarer word's come from the GIN index, few.
-    first = matches.annotate(score=score).order_by(*queryset.model._meta.ordering).values_list("pk", "score")
-    with _planned_for_these_words():
-        candidates = list(first[: WINDOW + 1])
+    # One more than the window, to know whether more match.
+    if connection.vendor == "postgresql":
+        candidates, tsquery = _full_text(model, query, WINDOW + 1)
+    else:
+        candidates, tsquery = _word_match(model, query, WINDOW + 1), ""
     # A stable sort: equal scores keep the model's ordering.
     ranked = sorted(candidates[:WINDOW], key=lambda row: row[1], reverse=True)
     return Found(
-        queryset, query, snippets, ids=[pk for pk, _ in ranked], has_more=len(candidates) > WINDOW, window=WINDOW
+        rows,
+        query,
+        snippets,
+        ids=[pk for pk, _ in ranked],
+        has_more=len(candidates) > WINDOW,
+        window=WINDOW,
+        tsquery=tsquery,
     )
 
 
@@ -131,9 +131,6 @@ def _planned_for_these_words():
     plan for every search: it read the GIN index and sorted all 2,500 matches of the benchmark's word,
     6.4 ms, where the plan for that word walks the newest posts, 1.0 ms. A rare word gets the GIN plan.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
     connection.ensure_connection()
     # psycopg neither prepares nor counts a query while its connection's threshold is None.
     psycopg_connection = connection.connection
@@ -226,20 +223,47 @@ def install_stored_vector(table, app_label, model_name):
     return install
 
 
-def _full_text(queryset, query, tags):
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    vector = RawSQL(f"{table}.{VECTOR_COLUMN}", [], output_field=SearchVectorField())
-    search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
-    # An alias, not an annotation: the vector is for matching and ranking in SQL, never worth sending to Python.
-    # Filter on the match itself: a rank above zero is not the same thing.
-    matches = queryset.alias(search=vector).filter(search=search_query)
-    return matches, SearchRank(F("search"), search_query)
+def _full_text(model, query, limit):
+    """(id, rank) of the first `limit` matches in the model's ordering, and the query as a tsquery's text.
+
+    A written statement: built by the ORM, this query cost more to compile than Postgres took to run it.
+    A common word's matches are read newest first through the published index and only these are
+    ranked; a rarer word's come from the GIN index, few.
+    """
+    meta = model._meta
+    published, values = published_where()
+    # Bound values, not a literal: Postgres plans an unprepared statement for its values, and folds this
+    # call to one constant, so the ::text column costs nothing per row.
+    tsquery = "websearch_to_tsquery(%s::regconfig, %s)"
+    sql = (
+        f"SELECT t.id, ts_rank(t.{VECTOR_COLUMN}, {tsquery}), {tsquery}::text "
+        f"FROM {connection.ops.quote_name(meta.db_table)} t "
+        f"WHERE {published} AND t.{VECTOR_COLUMN} @@ {tsquery} ORDER BY {_ordering(meta)} LIMIT %s"
+    )
+    with _planned_for_these_words(), connection.cursor() as cursor:
+        cursor.execute(sql, [CONFIG, query, CONFIG, query, *values, CONFIG, query, limit])
+        rows = cursor.fetchall()
+    return [(pk, rank) for pk, rank, _ in rows], rows[0][2] if rows else ""
 
 
-def _word_match(queryset, query, tags):
+def _ordering(meta):
+    """The model's Meta.ordering (field names, "-" for descending) as SQL over the table `t`."""
+    quote = connection.ops.quote_name
+    return ", ".join(
+        f"t.{quote(meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        for name in meta.ordering
+    )
+
+
+def _word_match(model, query, limit):
+    """(id, score) of the first `limit` matches in the model's ordering: every word found, none after a
+    minus; a row with every word in its title scores 1, others 0."""
     wanted, unwanted = _words(query)
     if not wanted and not unwanted:
-        return queryset.none(), Value(0)
+        return []
+    queryset = model.objects.published()
+    # The row's tag names (posts' tags, projects' tech: one tag table), without joining rows into duplicates.
+    tags = Tag.objects.filter(**{model._meta.model_name: OuterRef("pk")})
 
     def found(word):
         return (
@@ -253,10 +277,11 @@ def _word_match(queryset, query, tags):
         queryset = queryset.filter(found(word))
     for word in unwanted:
         queryset = queryset.exclude(found(word))
-    if not wanted:
-        return queryset, Value(0)
-    in_title = reduce(and_, (Q(title__icontains=word) for word in wanted))
-    return queryset, Case(When(in_title, then=Value(1)), default=Value(0))
+    score = Value(0)
+    if wanted:
+        in_title = reduce(and_, (Q(title__icontains=word) for word in wanted))
+        score = Case(When(in_title, then=Value(1)), default=Value(0))
+    return list(queryset.annotate(score=score).order_by(*model._meta.ordering).values_list("pk", "score")[:limit])
 
 
 def _words(query):
@@ -267,7 +292,7 @@ def _words(query):
     return wanted[:MAX_WORDS], unwanted[:MAX_WORDS]
 
 
-def _hit_pattern(query):
+def _hit_pattern(query, tsquery):
     """What a snippet marks, or None: the words that made the row match, as each database matches them.
 
     Postgres matches stems, so it marks each word that starts with one of the query's lexemes (English
@@ -275,9 +300,6 @@ def _hit_pattern(query):
     the stemmer's y -> i (studi: study, studies). SQLite matches the words anywhere, so it marks them there.
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT websearch_to_tsquery(%s, %s)::text", [CONFIG, query])
-            (tsquery,) = cursor.fetchone()
         stems = [_stem_pattern(lexeme) for lexeme in _wanted_lexemes(tsquery)]
         return re.compile(rf"(?<!\w)(?:{'|'.join(stems)})", re.IGNORECASE) if stems else None
     wanted, _ = _words(query)

@@ -83,7 +83,8 @@ def blog():
 
 
 def list_paths(blog):
-    return lambda: ["/", "/blog/", fresh(blog["post"]).category.get_absolute_url(), "/tags/storage/"]
+    # Search results show a list's item in parts around a snippet; every post's body has "body".
+    return lambda: ["/", "/blog/", fresh(blog["post"]).category.get_absolute_url(), "/tags/storage/", "/search/?q=body"]
 
 
 def fresh(post):

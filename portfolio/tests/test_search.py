@@ -16,6 +16,7 @@ from blog.tests.factories import make_category, make_draft, make_many_posts, mak
 from portfolio import search as site_search
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
+from projects.search import search_projects
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -168,8 +169,8 @@ def test_only_the_page_shown_is_fetched_and_quoted(client):
         make_post(f"Raft notes {day:02}", body="We use raft here.", published_at=days_ago(day))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(SEARCH, {"q": "raft", "page": 2})
-    (rows,) = [query["sql"] for query in queries if query["sql"].startswith('SELECT "blog_post"."id", ')]
-    assert len(re.search(r'"blog_post"\."id" IN \(([^)]*)\)', rows)[1].split(",")) == 10
+    (rows,) = [query["sql"] for query in queries if "search_text" in query["sql"].split("FROM")[0]]
+    assert len(re.search(r"t\.id IN \(([^)]*)\)", rows)[1].split(",")) == 10
     assert response.content.decode().count('<p class="search-snippet">') == 10
 
 
@@ -313,6 +314,14 @@ def test_search_posts_ranks_published_matches_and_fetches_them_with_safe_snippet
     rows = found.rows(found.ids)
     assert [post.title for post in rows] == ["Consensus with Raft", "Caching pages"]
     assert rows[1].search_snippet == "We replicate state with <mark>raft</mark> in one section."
+
+
+def test_rows_unpublished_after_the_search_ran_are_not_shown(library):
+    posts, projects = search_posts("raft"), search_projects("raft")
+    Post.objects.filter(title="Consensus with Raft").update(status=Post.Status.DRAFT)
+    Project.objects.filter(title="Raftly").update(published_at=timezone.now() + timedelta(days=1))
+    assert [post.title for post in posts.rows(posts.ids)] == ["Caching pages"]
+    assert projects.rows(projects.ids) == []
 
 
 def test_search_costs_the_same_queries_with_3_or_60_posts(count_queries):
