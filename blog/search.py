@@ -19,4 +19,4 @@ def shown_posts(ids):
 
 def search_posts(query):
     """The newest published posts matching `query`, ranked; their `rows()` each carry a `search_snippet`."""
-    return search(Post, query, rows=shown_posts)
+    return search(Post, query, fetch=shown_posts)

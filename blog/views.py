@@ -14,7 +14,7 @@ from blog.related import RELATED_POSTS
 from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
 from portfolio.publishing import published_where
-from portfolio.rows import Rows
+from portfolio.rows import Rows, ordering
 from portfolio.twins import markdown_twin
 
 POSTS_PER_PAGE = 10
@@ -29,7 +29,7 @@ def live_post_count(category_id=None):
 
 # What a list shows of each post, as for_lists() loads it (see portfolio/rows.py).
 LIST_ROWS = Rows(Post, related=("category", "series"), defer=LIST_DEFERRED)
-NEWEST_FIRST = "ORDER BY t.published_at DESC, t.id DESC LIMIT %s OFFSET %s"
+NEWEST_FIRST = f"ORDER BY {ordering(Post)} LIMIT %s OFFSET %s"
 
 
 class LivePosts:

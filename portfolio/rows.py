@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from inspect import getattr_static
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import signals
 from django.db.models.base import Model, ModelState
 from django.db.models.fields.files import FileDescriptor, ImageFileDescriptor
@@ -93,6 +93,16 @@ class Rows:
         sql = f"SELECT {columns} FROM {quote(meta.db_table)} t {' '.join(joins)} {tail}"
         tables = [(model, [f.attname for f in fields], field) for model, fields, _, field in selected]
         return sql, tables, _converters([f for _, fields, _, _ in selected for f in fields], connection)
+
+
+def ordering(model):
+    """The model's Meta.ordering (field names, "-" for descending) as an ORDER BY list over the table `t`,
+    so a written statement orders its rows as the model's querysets do."""
+    quote, meta = connection.ops.quote_name, model._meta
+    return ", ".join(
+        f"t.{quote(meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        for name in meta.ordering
+    )
 
 
 def _converters(fields, connection):

@@ -17,7 +17,7 @@ Both rank only a window: the first WINDOW matches in the model's ordering (for p
 A common word on a large archive matches thousands of posts; ranking them all read every stored vector
 (about 100 ms at 10,000 posts), the newest 200 come through the published index in 1-1.5 ms. One query
 returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id
-through the caller's `rows` function (a written statement, portfolio/rows.py). On Postgres the window
+through the caller's `fetch` function (a written statement, portfolio/rows.py). On Postgres the window
 is a written statement too, and it also returns the query's parsed form, which the snippets mark.
 
 Snippets are cut in Python from each shown row's `search_text` (the body as plain text stored on save, so
@@ -41,6 +41,7 @@ from taggit.models import Tag
 
 from portfolio.markdown import CONTROL_CHARS
 from portfolio.publishing import published_where
+from portfolio.rows import ordering
 
 MAX_QUERY_LENGTH = 200
 # How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
@@ -95,11 +96,11 @@ def clean_query(raw):
     return text[:MAX_QUERY_LENGTH].strip()
 
 
-def search(model, query, *, rows, snippets=True):
+def search(model, query, *, fetch, snippets=True):
     """The published `model` rows matching `query`: a window of the first WINDOW matches in the model's
     ordering, best first (Postgres: ts_rank; SQLite: title hits), ties in the model's ordering.
 
-    `rows(ids)` fetches the rows to show, in the order given, as the page shows them (with `search_text`
+    `fetch(ids)` returns the rows to show, in the order given, as the page shows them (with `search_text`
     for snippets); `Found.rows` calls it for the page shown.
     """
     query = clean_query(query)
@@ -113,7 +114,7 @@ def search(model, query, *, rows, snippets=True):
     # A stable sort: equal scores keep the model's ordering.
     ranked = sorted(candidates[:WINDOW], key=lambda row: row[1], reverse=True)
     return Found(
-        rows,
+        fetch,
         query,
         snippets,
         ids=[pk for pk, _ in ranked],
@@ -238,21 +239,12 @@ def _full_text(model, query, limit):
     sql = (
         f"SELECT t.id, ts_rank(t.{VECTOR_COLUMN}, {tsquery}), {tsquery}::text "
         f"FROM {connection.ops.quote_name(meta.db_table)} t "
-        f"WHERE {published} AND t.{VECTOR_COLUMN} @@ {tsquery} ORDER BY {_ordering(meta)} LIMIT %s"
+        f"WHERE {published} AND t.{VECTOR_COLUMN} @@ {tsquery} ORDER BY {ordering(model)} LIMIT %s"
     )
     with _planned_for_these_words(), connection.cursor() as cursor:
         cursor.execute(sql, [CONFIG, query, CONFIG, query, *values, CONFIG, query, limit])
         rows = cursor.fetchall()
     return [(pk, rank) for pk, rank, _ in rows], rows[0][2] if rows else ""
-
-
-def _ordering(meta):
-    """The model's Meta.ordering (field names, "-" for descending) as SQL over the table `t`."""
-    quote = connection.ops.quote_name
-    return ", ".join(
-        f"t.{quote(meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
-        for name in meta.ordering
-    )
 
 
 def _word_match(model, query, limit):

@@ -15,7 +15,7 @@ from portfolio.cards import Card
 from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
 from portfolio.publishing import Publishable, PublishableQuerySet, published_where
-from portfolio.rows import Rows
+from portfolio.rows import Rows, ordering
 from portfolio.tags import NormalisedTagManager
 
 # What no project card shows: left out of every card's query.
@@ -188,7 +188,7 @@ def build_logs():
 
 # What project cards show, through statements written once (portfolio/rows.py), as the lists' posts are.
 CARD_ROWS = Rows(Project, defer=CARD_DEFERRED)
-OWNERS_ORDER = 'ORDER BY t."order", t.id'
+OWNERS_ORDER = f"ORDER BY {ordering(Project)}"
 
 
 def featured_projects():

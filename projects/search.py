@@ -15,4 +15,4 @@ def shown_projects(ids):
 
 def search_projects(query):
     """Published projects matching `query`, ranked. Their cards show no snippet."""
-    return search(Project, query, rows=shown_projects, snippets=False)
+    return search(Project, query, fetch=shown_projects, snippets=False)

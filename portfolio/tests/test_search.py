@@ -14,6 +14,7 @@ from blog.models import Post
 from blog.search import search_posts
 from blog.tests.factories import make_category, make_draft, make_many_posts, make_post
 from portfolio import search as site_search
+from portfolio.rows import ordering
 from portfolio.search import MAX_QUERY_LENGTH, clean_query
 from projects.models import Project
 from projects.search import search_projects
@@ -314,6 +315,13 @@ def test_search_posts_ranks_published_matches_and_fetches_them_with_safe_snippet
     rows = found.rows(found.ids)
     assert [post.title for post in rows] == ["Consensus with Raft", "Caching pages"]
     assert rows[1].search_snippet == "We replicate state with <mark>raft</mark> in one section."
+
+
+def test_written_statements_order_by_every_field_of_the_models_ordering():
+    # The search window, the lists and the cards: ties on the first field are broken by the rest. The
+    # databases' index walks return ties in id order anyway, so a missing tie-breaker shows only here.
+    assert ordering(Post) == 't."published_at" DESC, t."id" DESC'
+    assert ordering(Project) == 't."order", t."id"'
 
 
 def test_rows_unpublished_after_the_search_ran_are_not_shown(library):
