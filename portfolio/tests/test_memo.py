@@ -247,6 +247,22 @@ def test_a_publish_renders_only_the_new_posts_item(client, blog):
     assert len(set(memoised.entries) - remembered) == 1
 
 
+def test_a_lists_pagination_follows_the_number_of_pages(client, blog):
+    for number in range(6):  # 11 posts: two pages of ten
+        make_post(f"Filler {number}")
+    paths = lambda: ["/blog/", "/blog/?page=2"]  # noqa: E731
+    assert "Page 2 of 2" in page(client, "/blog/?page=2")
+
+    def ten_more():
+        for number in range(10):
+            make_post(f"More {number}")
+
+    assert_pages_follow(client, paths, ten_more, " of 3</li>")
+    assert "Page 1 of 3" in page(client, "/blog/")
+    second = page(client, "/blog/?page=2")
+    assert "Page 2 of 3" in second and 'rel="next"' in second  # no longer the last page
+
+
 MEMO = Template('{% load fragments %}{% memo "test" value %}{{ counter.next }}{% endmemo %}')
 
 
