@@ -87,6 +87,9 @@ class Series(models.Model):
 
 # What no post listing shows: left out of every list's query.
 LIST_DEFERRED = ("body", "body_html", "toc", "search_text", "related_ranking")
+# What a post's item in a list shows (Post.list_item_key), the only fields the lists' written rows load:
+# a list page converts no cover, update time or JSON it doesn't show.
+LIST_FIELDS = ("title", "slug", "summary", "published_at", "reading_time", "category", "series", "series_order")
 
 
 class PostQuerySet(PublishableQuerySet):

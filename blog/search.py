@@ -1,12 +1,12 @@
 """Search over published posts (see portfolio/search.py for how matching works on each database)."""
 
-from blog.models import LIST_DEFERRED, Post
+from blog.models import LIST_FIELDS, Post
 from portfolio.publishing import published_where
 from portfolio.rows import Rows
 from portfolio.search import search
 
 # What the lists show, and the body as plain text, which the snippets quote.
-RESULT_ROWS = Rows(Post, related=("category", "series"), defer=set(LIST_DEFERRED) - {"search_text"})
+RESULT_ROWS = Rows(Post, related=("category", "series"), only=(*LIST_FIELDS, "search_text"))
 
 
 def shown_posts(ids):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
-from blog.models import LIST_DEFERRED, Category, Post
+from blog.models import LIST_FIELDS, Category, Post
 from blog.related import RELATED_POSTS
 from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
@@ -27,8 +27,8 @@ def live_post_count(category_id=None):
     return (posts.filter(category_id=category_id) if category_id else posts).count()
 
 
-# What a list shows of each post, as for_lists() loads it (see portfolio/rows.py).
-LIST_ROWS = Rows(Post, related=("category", "series"), defer=LIST_DEFERRED)
+# Only what a post's item in a list shows (see portfolio/rows.py).
+LIST_ROWS = Rows(Post, related=("category", "series"), only=LIST_FIELDS)
 NEWEST_FIRST = f"ORDER BY {ordering(Post)} LIMIT %s OFFSET %s"
 
 

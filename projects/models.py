@@ -20,6 +20,8 @@ from portfolio.tags import NormalisedTagManager
 
 # What no project card shows: left out of every card's query.
 CARD_DEFERRED = ("body", "body_html", "search_text")
+# What a project's card shows (Project.card_key), the only fields the cards' written rows load.
+CARD_FIELDS = ("title", "slug", "summary", "repo_url", "demo_url", "cover_image")
 
 
 class ProjectQuerySet(PublishableQuerySet):
@@ -187,7 +189,7 @@ def build_logs():
 
 
 # What project cards show, through statements written once (portfolio/rows.py), as the lists' posts are.
-CARD_ROWS = Rows(Project, defer=CARD_DEFERRED)
+CARD_ROWS = Rows(Project, only=CARD_FIELDS)
 OWNERS_ORDER = f"ORDER BY {ordering(Project)}"
 
 

@@ -5,11 +5,12 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Model
 from django.db.models.sql.query import Query
 from django.test.utils import CaptureQueriesContext
 
 from blog.models import Post
-from blog.tests.factories import make_post
+from blog.tests.factories import make_post, make_series
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,37 @@ def test_list_pages_never_fetch_bodies(client, path):
     assert fetched, "the page ran no query: the test would prove nothing"
     heavy = [columns for columns in fetched if HEAVY_COLUMNS.search(columns)]
     assert heavy == []
+
+
+@pytest.mark.parametrize(
+    ("path", "shows_projects"),
+    [
+        ("/", True),
+        ("/blog/", False),
+        ("/blog/category/systems/", False),
+        ("/tags/go/", True),
+        ("/search/?q=body", True),
+        ("/nowhere/", False),  # the 404 page's latest posts
+    ],
+)
+def test_list_pages_load_only_fields_they_show(client, monkeypatch, path, shows_projects):
+    """A post's item and a project's card load a few fields (blog.models.LIST_FIELDS, projects.models.CARD_FIELDS);
+    reading any other would cost a query per item."""
+    series = make_series("Consensus")
+    post = make_post("A post", tags=["Go"], body="A body worth searching.", series=series, series_order=1)
+    post.category.slug = "systems"
+    post.category.save()
+    make_project("A project", tech=["Go"], featured=True, summary="A body of work.", repo_url="https://example.com/r")
+    loaded_later = []
+    original = Model.refresh_from_db
+    monkeypatch.setattr(
+        Model, "refresh_from_db", lambda self, *a, **k: loaded_later.append((self, k)) or original(self, *a, **k)
+    )
+    response = client.get(path)
+    assert "A post" in response.text and "Consensus" in response.text
+    if shows_projects:
+        assert "A project" in response.text and "https://example.com/r" in response.text
+    assert loaded_later == []
 
 
 def test_prefetching_tags_costs_the_same_for_40_items_as_for_2(monkeypatch):
