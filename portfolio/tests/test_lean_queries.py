@@ -46,18 +46,23 @@ def test_list_pages_never_fetch_bodies(client, path):
     assert heavy == []
 
 
+POST_ITEM = ("A post", "Consensus")  # its title and its series
+PROJECT_CARD = ("A project", "https://example.com/r")  # its title and its code link
+
+
 @pytest.mark.parametrize(
-    ("path", "shows_projects"),
+    ("path", "shown"),
     [
-        ("/", True),
-        ("/blog/", False),
-        ("/blog/category/systems/", False),
-        ("/tags/go/", True),
-        ("/search/?q=body", True),
-        ("/nowhere/", False),  # the 404 page's latest posts
+        ("/", (POST_ITEM, PROJECT_CARD)),
+        ("/blog/", (POST_ITEM,)),
+        ("/blog/category/systems/", (POST_ITEM,)),
+        ("/tags/go/", (POST_ITEM, PROJECT_CARD)),
+        ("/search/?q=body", (POST_ITEM, PROJECT_CARD)),
+        ("/projects/?tech=go", (PROJECT_CARD,)),
+        ("/nowhere/", (POST_ITEM,)),  # the 404 page's latest posts
     ],
 )
-def test_list_pages_load_only_fields_they_show(client, monkeypatch, path, shows_projects):
+def test_list_pages_load_only_fields_they_show(client, monkeypatch, path, shown):
     """A post's item and a project's card load a few fields (blog.models.LIST_FIELDS, projects.models.CARD_FIELDS);
     reading any other would cost a query per item."""
     series = make_series("Consensus")
@@ -71,9 +76,8 @@ def test_list_pages_load_only_fields_they_show(client, monkeypatch, path, shows_
         Model, "refresh_from_db", lambda self, *a, **k: loaded_later.append((self, k)) or original(self, *a, **k)
     )
     response = client.get(path)
-    assert "A post" in response.text and "Consensus" in response.text
-    if shows_projects:
-        assert "A project" in response.text and "https://example.com/r" in response.text
+    for texts in shown:
+        assert all(text in response.text for text in texts)
     assert loaded_later == []
 
 
