@@ -93,5 +93,6 @@ def test_the_booking_page_works_without_javascript_in_utc(live_server, browser, 
     assert page.locator(".slot-list label").first.inner_text() == f"{first.start:%H:%M}–{first.end:%H:%M}"
     page.get_by_label("Show times in").select_option("Asia/Tokyo")
     page.get_by_role("button", name="Show times").click()
-    assert "Times in Asia/Tokyo" in page.locator("main").inner_text()
+    # The form's GET loads a new page; expect() waits for it, where reading the text at once could race it.
+    expect(page.locator("main")).to_contain_text("Times in Asia/Tokyo")
     context.close()
