@@ -6,6 +6,22 @@ so gunicorn writes none of its own.
 
 import os
 
+from gunicorn.glogging import Logger
+
+
+class AppWritesTheAccessLog(Logger):
+    """gunicorn's logger without its access records.
+
+    Configuring logging (logconfig_dict) turns gunicorn's access log on, which formats a record for
+    every request: a sixtieth of a cold page's time in a worker, more of a cached one's.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+logger_class = AppWritesTheAccessLog
+
 _debug = os.environ.get("DJANGO_DEBUG", "false").strip().lower() in {"1", "true", "yes", "on"}
 
 if os.environ.get("DJANGO_LOG_FORMAT", "text" if _debug else "json") == "json":
@@ -22,7 +38,5 @@ if os.environ.get("DJANGO_LOG_FORMAT", "text" if _debug else "json") == "json":
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
         "loggers": {
             "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
-            # Configuring logging turns gunicorn's access log on; the app writes a better one.
-            "gunicorn.access": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         },
     }

