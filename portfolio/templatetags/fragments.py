@@ -104,3 +104,14 @@ class MemoNode(BlockNode):
 @register.tag
 def memo(parser, token):
     return MemoNode.parse(parser, token, min_values=1)
+
+
+@register.filter
+def each_key(items, method):
+    """A whole list's memo value: each item's `method`() in order, as its own block is keyed.
+
+    `{% memo "post-items" posts|each_key:"list_item_key" level %}{% for … %}{% memo "post-item" … %}`: one
+    lookup finds the list (per item, the lookups and the loop cost a tenth of a cold list page); when an
+    item changed, the list is put together again from the other items' blocks.
+    """
+    return tuple(getattr(item, method)() for item in items)

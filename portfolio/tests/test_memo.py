@@ -2,6 +2,7 @@
 header, end and neighbours. Each is reused while what it shows is the same, and follows every change
 to what it shows: after any change, a page is what it would be with nothing remembered."""
 
+import re
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -244,7 +245,28 @@ def test_a_publish_renders_only_the_new_posts_item(client, blog):
     remembered = set(memoised.entries)
     make_post("Just published")
     assert "Just published" in page(client, "/blog/")
-    assert len(set(memoised.entries) - remembered) == 1
+    # The page's list of items is a block of its own (one memo lookup for the whole list), made anew
+    # from the items' blocks, of which only the new post's renders.
+    assert sorted(key[0] for key in set(memoised.entries) - remembered) == ["post-item", "post-items"]
+
+
+@pytest.mark.parametrize(
+    ("paths", "heading"),
+    [
+        # The same post, alone in each list: the page's own list (h2), a tag page's section (h3).
+        (["/blog/", "/tags/go/", "/blog/"], r"<h(\d) class=\"post-item-title\"><a href=\"/blog/the-post/\""),
+        # The same featured project: the projects page's own grid (h2), home's section (h3).
+        (
+            ["/projects/", "/", "/projects/"],
+            r"<h(\d) class=\"project-card-title\"><a class=\"card-link\" href=\"/projects/",
+        ),
+    ],
+)
+def test_the_same_items_under_another_heading_are_another_block(client, paths, heading):
+    make_post("The post", slug="the-post", tags=["Go"])
+    make_project("A project", tech=["Go"], featured=True)
+    levels = [re.search(heading, page(client, path))[1] for path in paths]
+    assert levels == ["2", "3", "2"]
 
 
 def test_a_lists_pagination_follows_the_number_of_pages(client, blog):
