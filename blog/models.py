@@ -242,6 +242,10 @@ class Post(Publishable):
             self.cover_image.name,
         )
 
+    def toc_key(self):
+        """Everything the post page's table of contents shows: its memo key."""
+        return tuple((heading["level"], heading["id"], heading["name"]) for heading in self.toc)
+
     def tags_key(self):
         """The post's tags as its page shows them: its memo key."""
         return tuple((tag.name, tag.slug) for tag in self.tags.all())

@@ -220,6 +220,24 @@ def test_the_home_pages_structured_data_follows_the_profile(client, change):
     assert_pages_follow(client, lambda: ["/"], make_change, shown)
 
 
+def test_the_table_of_contents_follows_the_headings(client, blog):
+    def headings(*names):
+        update(fresh(blog["post"]), body="".join(f"## {name}\n\nText.\n\n" for name in names))
+
+    headings("Alpha", "Beta", "Gamma")
+    post_page = lambda: [fresh(blog["post"]).get_absolute_url()]  # noqa: E731
+    assert_pages_follow(client, post_page, lambda: headings("Alpha", "Beta", "Delta"), "Delta</a></li>")
+
+
+def test_a_preview_of_a_live_post_is_never_indexed(client, blog):
+    """A preview renders the post page's head too: a public page remembered first must not stand in for it."""
+    post = fresh(blog["post"])
+    assert "noindex" not in page(client, post.get_absolute_url())
+    preview = client.get(post.get_preview_url())
+    assert preview.status_code == 200
+    assert '<meta name="robots" content="noindex, nofollow">' in preview.text
+
+
 def test_a_later_edit_moves_the_updated_date(client, blog):
     def edited(days):
         Post.objects.filter(pk=blog["post"].pk).update(updated_at=timezone.now() + timedelta(days=days))
