@@ -114,4 +114,6 @@ def each_key(items, method):
     lookup finds the list (per item, the lookups and the loop cost a tenth of a cold list page); when an
     item changed, the list is put together again from the other items' blocks.
     """
+    if items is None:  # a list the view didn't supply: no key, so the block renders every time
+        return None
     return tuple(getattr(item, method)() for item in items)

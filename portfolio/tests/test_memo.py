@@ -328,7 +328,7 @@ def test_while_developing_every_block_is_rendered(settings):
     assert MEMO.render(Context({"counter": counter, "value": "a"})) == "1"
 
 
-@pytest.mark.parametrize("value", ["missing", "missing.attribute", "empty"])
+@pytest.mark.parametrize("value", ["missing", "missing.attribute", "empty", 'missing|each_key:"list_item_key"'])
 def test_a_missing_value_renders_the_block_every_time(value):
     """Rather than keying every page alike: a typo or a view that doesn't supply the value."""
     template = Template('{% load fragments %}{% memo "test" ' + value + " %}{{ counter.next }}{% endmemo %}")
