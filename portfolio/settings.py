@@ -211,7 +211,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 # The site and its admin are in English only: without the translation machinery, every date and number a
-# page formats skips a lookup of the active language (3-4 % of a cold page's instructions).
+# page formats skips a lookup of the active language (about 3 % of a cold page's instructions).
 USE_I18N = False
 USE_TZ = True
 
