@@ -29,7 +29,7 @@ def live_post_count(category_id=None):
 
 # Only what a post's item in a list shows (see portfolio/rows.py).
 LIST_ROWS = Rows(Post, related=("category", "series"), only=LIST_FIELDS)
-NEWEST_FIRST = f"ORDER BY {ordering(Post)} LIMIT %s OFFSET %s"
+NEWEST_FIRST = f"ORDER BY {ordering(Post)}"
 
 
 class LivePosts:
@@ -49,10 +49,10 @@ class LivePosts:
         start, stop = window.start or 0, window.stop
         published, values = published_where()
         if self.category_id:
-            tail, values = f"WHERE t.category_id = %s AND {published} {NEWEST_FIRST}", [self.category_id, *values]
+            tail, values = f"WHERE t.category_id = %s AND {published}", [self.category_id, *values]
         else:
-            tail = f"WHERE {published} {NEWEST_FIRST}"
-        posts = LIST_ROWS.fetch(tail, [*values, stop - start, start])
+            tail = f"WHERE {published}"
+        posts = LIST_ROWS.fetch(f"{tail} {NEWEST_FIRST} LIMIT {int(stop - start)} OFFSET {int(start)}", values)
         Post.tags.prefetch(posts)
         return posts
 

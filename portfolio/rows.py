@@ -8,7 +8,9 @@ database, and every later run only binds its values. Values are converted from t
 converts them, and the instances are the ones the ORM would make: fields left out are deferred, and
 each joined foreign key is cached on its instance (None when a nullable one is empty).
 
-The WHERE, ORDER BY and LIMIT that follow are written by the caller, with the main table as `t`.
+The WHERE, ORDER BY and LIMIT that follow are written by the caller, with the main table as `t`. Write a
+LIMIT or OFFSET the code chooses (a page's size and start) as literal integers: bound as parameters, they
+keep Postgres from reusing one plan for the prepared statement, and it plans every run again.
 """
 
 from datetime import datetime
@@ -35,17 +37,16 @@ class Rows:
             only = {*only, model._meta.pk.name}
             defer = [f.name for f in model._meta.concrete_fields if f.name not in only and f.attname not in only]
         self.defer = frozenset(defer)
-        self._statements = {}  # (database, tail) -> (sql, tables, converters); tails are the callers' literals
+        self._selects = {}  # database -> (SELECT … FROM … joins, tables, converters)
 
     def fetch(self, tail, params=(), *, using="default"):
         connection = connections[using]
-        key = (using, tail)
-        if key not in self._statements:
-            self._statements[key] = self._build(connection, tail)
-        sql, tables, converters = self._statements[key]
+        if using not in self._selects:
+            self._selects[using] = self._build(connection)
+        select, tables, converters = self._selects[using]
         params = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in params]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(f"{select} {tail}", params)
             rows = cursor.fetchall()
         objects = []
         for row in rows:
@@ -74,7 +75,7 @@ class Rows:
         found = {obj.pk: obj for obj in self.fetch(tail, [*values, *pks])}
         return [found[pk] for pk in pks if pk in found]
 
-    def _build(self, connection, tail):
+    def _build(self, connection):
         quote = connection.ops.quote_name
         meta = self.model._meta
         fields = [f for f in meta.concrete_fields if f.name not in self.defer and f.attname not in self.defer]
@@ -90,9 +91,9 @@ class Rows:
             related_fields = [target.pk, *(f for f in target.concrete_fields if f is not target.pk)]
             selected.append((field.related_model, related_fields, alias, field))
         columns = ", ".join(f"{alias}.{quote(f.column)}" for _, fields, alias, _ in selected for f in fields)
-        sql = f"SELECT {columns} FROM {quote(meta.db_table)} t {' '.join(joins)} {tail}"
+        select = f"SELECT {columns} FROM {quote(meta.db_table)} t {' '.join(joins)}"
         tables = [(model, [f.attname for f in fields], field) for model, fields, _, field in selected]
-        return sql, tables, _converters([f for _, fields, _, _ in selected for f in fields], connection)
+        return select, tables, _converters([f for _, fields, _, _ in selected for f in fields], connection)
 
 
 def ordering(model):

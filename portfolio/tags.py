@@ -154,6 +154,10 @@ class NormalisedTagManager(_TaggableManager):
         list page), so Postgres prepares it once per connection. A list's ten posts' tags took 1.1 ms
         through taggit, 0.75 ms through the ORM without the join, 0.3 ms this way, on the benchmark's
         machine. taggit's unique constraint keeps an object from carrying a tag twice, so no row repeats.
+
+        The content type is written into the text, not bound: the statement's one plan then knows whose
+        tags it reads (a few projects' or thousands of posts'), so Postgres reuses it rather than
+        planning every run again.
         """
         if querysets is not None:
             return super().get_prefetch_querysets(instances, querysets)
@@ -173,9 +177,10 @@ class NormalisedTagManager(_TaggableManager):
                 f" item.{column['object_id']}"
                 f" FROM {quote(item.db_table)} item JOIN {quote(tag.db_table)} tag"
                 f" ON tag.{quote(tag.pk.column)} = item.{column['tag']}"
-                f" WHERE item.{column['content_type']} = %s AND item.{column['object_id']} IN ({placeholders})"
+                f" WHERE item.{column['content_type']} = {int(content_type.pk)}"
+                f" AND item.{column['object_id']} IN ({placeholders})"
                 f" ORDER BY item.{quote(item.pk.column)}",
-                [content_type.pk, *pks],
+                pks,
             )
             rows = cursor.fetchall()
         tags = []
