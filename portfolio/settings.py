@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "portfolio.middleware.CSPMiddleware",
     "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
     # Last, as django-axes requires: turns a refused (locked-out) login into its lockout page.
     "axes.middleware.AxesMiddleware",
