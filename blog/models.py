@@ -13,7 +13,7 @@ from taggit.managers import TaggableManager
 from portfolio.cards import Card
 from portfolio.markdown import split_fenced_code, validate_renderable
 from portfolio.publishing import Publishable, PublishableQuerySet
-from portfolio.tags import NormalisedTagManager
+from portfolio.tags import NormalisedTagManager, tag_list_field
 
 WORDS_PER_MINUTE = 230
 SECONDS_PER_CODE_BLOCK = 20
@@ -89,7 +89,17 @@ class Series(models.Model):
 LIST_DEFERRED = ("body", "body_html", "toc", "search_text", "related_ranking")
 # What a post's item in a list shows (Post.list_item_key), the only fields the lists' written rows load:
 # a list page converts no cover, update time or JSON it doesn't show.
-LIST_FIELDS = ("title", "slug", "summary", "published_at", "reading_time", "category", "series", "series_order")
+LIST_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "published_at",
+    "reading_time",
+    "category",
+    "series",
+    "series_order",
+    "tag_list",
+)
 
 
 class PostQuerySet(PublishableQuerySet):
@@ -148,6 +158,8 @@ class Post(Publishable):
         related_name="citing_posts",
         help_text="Optional: the paper this post discusses. The post then shows how to cite it, with BibTeX.",
     )
+    # Its tags in its own row, so a list of posts is one statement (portfolio.tags, keep_tag_list).
+    tag_list = tag_list_field()
     # [[id, shared tags, published_at timestamp], …] best first, kept current by blog.related on every change.
     related_ranking = models.JSONField(editable=False, default=list)
 

@@ -16,12 +16,12 @@ from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
 from portfolio.publishing import Publishable, PublishableQuerySet, published_where
 from portfolio.rows import Rows, ordering
-from portfolio.tags import NormalisedTagManager
+from portfolio.tags import NormalisedTagManager, tag_list_field
 
 # What no project card shows: left out of every card's query.
 CARD_DEFERRED = ("body", "body_html", "search_text")
 # What a project's card shows (Project.card_key), the only fields the cards' written rows load.
-CARD_FIELDS = ("title", "slug", "summary", "repo_url", "demo_url", "cover_image")
+CARD_FIELDS = ("title", "slug", "summary", "repo_url", "demo_url", "cover_image", "tag_list")
 
 
 class ProjectQuerySet(PublishableQuerySet):
@@ -81,6 +81,8 @@ class Project(Publishable):
     cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
     # The cover's WebP renditions, made once after it is uploaded (portfolio/renditions.py).
     cover_renditions = models.JSONField(editable=False, default=dict)
+    # Its tech tags in its own row, so a list of cards is one statement (portfolio.tags, keep_tag_list).
+    tag_list = tag_list_field()
     featured = models.BooleanField(default=False, help_text="Show this project on the home page.")
     order = models.PositiveIntegerField(
         default=0, help_text="Lower numbers come first, on the home page and in the projects list."
