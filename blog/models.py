@@ -13,7 +13,7 @@ from taggit.managers import TaggableManager
 from portfolio.cards import Card
 from portfolio.markdown import split_fenced_code, validate_renderable
 from portfolio.publishing import Publishable, PublishableQuerySet
-from portfolio.tags import NormalisedTagManager, tag_list_field
+from portfolio.tags import NormalisedTagManager, pinned_tags, tag_list_field
 
 WORDS_PER_MINUTE = 230
 SECONDS_PER_CODE_BLOCK = 20
@@ -260,17 +260,15 @@ class Post(Publishable):
 
     def tags_key(self):
         """The post's tags as its page shows them: its memo key."""
-        return tuple((tag.name, tag.slug) for tag in self.tags.all())
+        return tuple((tag.name, tag.slug) for tag in pinned_tags(self, "tags"))
 
     @property
     def primary_tag(self):
-        # The tags a list prefetched, read without making a manager for each post (a fortieth of a list).
-        tags = getattr(self, "_prefetched_objects_cache", {}).get("tags")
-        return next(iter(self.tags.all() if tags is None else tags), None)
+        return next(iter(pinned_tags(self, "tags")), None)
 
     def social_card(self, owner=""):
         """What this post's social card shows (portfolio.cards draws it)."""
-        tags = [f"#{tag.name}" for tag in list(self.tags.all())[:2]]
+        tags = [f"#{tag.name}" for tag in list(pinned_tags(self, "tags"))[:2]]
         return Card(
             title=self.title,
             eyebrow=f"Blog · {self.category.name}",

@@ -16,7 +16,7 @@ from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
 from portfolio.publishing import Publishable, PublishableQuerySet, published_where
 from portfolio.rows import Rows, ordering
-from portfolio.tags import NormalisedTagManager, tag_list_field
+from portfolio.tags import NormalisedTagManager, pinned_tags, tag_list_field
 
 # What no project card shows: left out of every card's query.
 CARD_DEFERRED = ("body", "body_html", "search_text")
@@ -141,7 +141,7 @@ class Project(Publishable):
             self.repo_url,
             self.demo_url,
             self.cover_image.name,
-            tuple((tag.name, tag.slug) for tag in self.tech.all()),
+            tuple((tag.name, tag.slug) for tag in pinned_tags(self, "tech")),
         )
 
     def structured_data_key(self):
@@ -158,7 +158,7 @@ class Project(Publishable):
         return Card(
             title=self.title,
             eyebrow="Project",
-            details=tuple(tag.name for tag in list(self.tech.all())[:4]),
+            details=tuple(tag.name for tag in list(pinned_tags(self, "tech"))[:4]),
             owner=owner,
         )
 

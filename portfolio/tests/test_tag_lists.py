@@ -6,12 +6,14 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from blog.models import Post
 from blog.tests.factories import make_post
+from blog.views import LIST_ROWS
 from portfolio.tags import install_tag_list
-from projects.models import Project
+from projects.models import CARD_ROWS, Project
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,28 @@ def test_the_migration_installs_and_removes_the_triggers_and_fills_every_list():
         assert names(post) == ["Before"]
         install(None, editor)
         assert names(post) == ["Before", "While removed"]
+
+
+def test_memo_keys_read_the_pinned_tags_without_making_a_manager(monkeypatch):
+    post = make_post(tags=["Zeta", "Alpha"])
+    project = make_project(tech=["Rust", "Raft"])
+    (listed,) = LIST_ROWS.fetch("WHERE t.id = %s", [post.pk])
+    (card,) = CARD_ROWS.fetch("WHERE t.id = %s", [project.pk])
+    Post.tags.prefetch([listed])
+    Project.tech.prefetch([card])
+
+    def no_manager(*args):
+        raise AssertionError("a manager was made for tags already pinned")
+
+    monkeypatch.setattr(TaggableManager, "__get__", no_manager)
+    assert listed.tags_key() == (("Zeta", "zeta"), ("Alpha", "alpha")) and listed.primary_tag.name == "Zeta"
+    assert listed.social_card().details[:2] == ("#Zeta", "#Alpha")
+    assert card.card_key()[-1] == (("Rust", "rust"), ("Raft", "raft"))
+    assert card.social_card().details == ("Rust", "Raft")
+
+
+def test_memo_keys_of_objects_without_pinned_tags_ask_their_manager():
+    post = make_post(tags=["Zeta", "Alpha"])
+    project = make_project(tech=["Rust"])
+    assert Post.objects.get(pk=post.pk).tags_key() == (("Zeta", "zeta"), ("Alpha", "alpha"))
+    assert Project.objects.get(pk=project.pk).card_key()[-1] == (("Rust", "rust"),)
