@@ -1,5 +1,6 @@
 """Each post's and project's tags, kept in its own row by the database (portfolio/tags.py)."""
 
+import pickle
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from taggit.models import Tag, TaggedItem
 from blog.models import Post
 from blog.tests.factories import make_post
 from blog.views import LIST_ROWS
+from portfolio import tags as tags_module
 from portfolio.tags import install_tag_list
 from projects.models import CARD_ROWS, Project
 from projects.tests.factories import make_project
@@ -146,3 +148,20 @@ def test_memo_keys_of_objects_without_pinned_tags_ask_their_manager():
     project = make_project(tech=["Rust"])
     assert Post.objects.get(pk=post.pk).tags_key() == (("Zeta", "zeta"), ("Alpha", "alpha"))
     assert Project.objects.get(pk=project.pk).card_key()[-1] == (("Rust", "rust"),)
+
+
+def test_pinned_tags_build_their_query_only_when_something_builds_on_them(django_assert_num_queries):
+    post = make_post(tags=["Zeta", "Alpha", "Storage"])
+    (listed,) = LIST_ROWS.fetch("WHERE t.id = %s", [post.pk])
+    Post.tags.prefetch([listed])
+    pinned = listed.tags.all()
+    with django_assert_num_queries(0):
+        assert [tag.name for tag in pinned] == ["Zeta", "Alpha", "Storage"]
+        assert bool(pinned) and len(pinned) == 3 and pinned.count() == 3 and pinned[1].name == "Alpha"
+    assert pinned._query is tags_module._NOT_BUILT  # reading them built nothing
+    assert [tag.name for tag in pinned.filter(name__startswith="S")] == ["Storage"]
+    assert [tag.name for tag in pinned.order_by("name")] == ["Alpha", "Storage", "Zeta"]
+    (again,) = LIST_ROWS.fetch("WHERE t.id = %s", [post.pk])
+    Post.tags.prefetch([again])
+    revived = pickle.loads(pickle.dumps(again.tags.all()))  # pickled before anything built its query
+    assert list(revived) == list(pinned) and revived.filter(name="Zeta").count() == 1
