@@ -158,7 +158,7 @@ class Post(Publishable):
         related_name="citing_posts",
         help_text="Optional: the paper this post discusses. The post then shows how to cite it, with BibTeX.",
     )
-    # Its tags in its own row, so a list of posts is one statement (portfolio.tags, keep_tag_list).
+    # Its tags in its own row, kept by database triggers, so a list of posts is one statement (portfolio/tags.py).
     tag_list = tag_list_field()
     # [[id, shared tags, published_at timestamp], …] best first, kept current by blog.related on every change.
     related_ranking = models.JSONField(editable=False, default=list)

@@ -102,7 +102,7 @@ class PinnedTags(QuerySet):
 
     Reading them (iterating, truth, len, count) runs nothing. The SQL query behind them (this object's
     tags) is built only if something builds on it (filter, order_by…): building it for every object of a
-    page took a twentieth of a cold list or home page, and a sixth of a tag page (with its 60 cards).
+    page cost a few percent of a cold home page and a search (bench/results.md).
     A queryset made from it (a clone) is an ordinary one.
     """
 
@@ -172,19 +172,18 @@ class NormalisedTagManager(_TaggableManager):
         """
         if not objects:
             return
-        cache_name = self.prefetch_cache_name
+        cache_name, tag_model = self.prefetch_cache_name, self.through.tag_model()
         by_object = defaultdict(list)
         if keeps_tag_list(type(objects[0])) and all(TAG_LIST in obj.__dict__ for obj in objects):
             # Each row brought its tags: no second statement.
-            tag_model, database = self.through.tag_model(), objects[0]._state.db
+            database = objects[0]._state.db
             for obj in objects:
                 by_object[obj.pk] = [from_db(tag_model, database, TAG_LIST_COLUMNS, item) for item in obj.tag_list]
         else:
-            tags, object_id_of, _, _, cache_name, _ = self.get_prefetch_querysets(objects)
+            tags, object_id_of, *_ = self.get_prefetch_querysets(objects)
             for tag in tags:
                 by_object[object_id_of(tag)].append(tag)
         content_type = ContentType.objects.get_for_model(self.model._meta.concrete_model)
-        tag_model = self.through.tag_model()
         for obj in objects:
             queryset = PinnedTags(tag_model, pinned=(self, content_type, obj.pk), tags=by_object[obj.pk])
             if not hasattr(obj, "_prefetched_objects_cache"):
@@ -319,31 +318,32 @@ def tag_list_statements(vendor, table, app_label, model_name):
                 f"CREATE TRIGGER {name} AFTER {event} ON taggit_taggeditem "
                 f"REFERENCING {transitions} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
             ]
-        return [*statements, f"UPDATE {table} SET {TAG_LIST} = {TAG_LIST}"]
-    # SQLite: triggers run for each row, and cannot change the row being written, so the row's own
-    # trigger writes it again (SQLite doesn't fire a trigger from its own statements). Before 3.44 an
-    # aggregate takes no ORDER BY: it reads its rows in the order of the subquery it aggregates.
-    tags_of_row = (
-        "(SELECT json_group_array(json_array(id, name, slug)) FROM"
-        f" (SELECT t.id, t.name, t.slug FROM {items} AND i.object_id = NEW.id ORDER BY i.id))"
-    )
-    own = f"UPDATE {table} SET {TAG_LIST} = {tags_of_row} WHERE id = NEW.id"
-    ours = "{}.content_type_id = " + content_type
-    triggers = {
-        "": f"AFTER INSERT ON {table} BEGIN {own}; END",
-        "_written": f"AFTER UPDATE OF {TAG_LIST} ON {table} BEGIN {own}; END",
-        "_renamed": f"AFTER UPDATE OF name, slug ON taggit_tag BEGIN {renamed}; END",
-        "_insert": f"AFTER INSERT ON taggit_taggeditem WHEN {ours.format('NEW')} BEGIN {touch} (NEW.object_id); END",
-        "_delete": f"AFTER DELETE ON taggit_taggeditem WHEN {ours.format('OLD')} BEGIN {touch} (OLD.object_id); END",
-        "_update": f"AFTER UPDATE ON taggit_taggeditem WHEN {ours.format('OLD')} OR {ours.format('NEW')}"
-        f" BEGIN {touch} (OLD.object_id, NEW.object_id); END",
-    }
-    statements = []
-    for suffix, body in triggers.items():
-        statements += [
-            f"DROP TRIGGER IF EXISTS {table}_tag_list{suffix}",
-            f"CREATE TRIGGER {table}_tag_list{suffix} {body}",
-        ]
+    else:
+        # SQLite: triggers run for each row, and cannot change the row being written, so the row's own
+        # trigger writes it again (SQLite doesn't fire a trigger from its own statements). Before 3.44 an
+        # aggregate takes no ORDER BY: it reads its rows in the order of the subquery it aggregates.
+        tags_of_row = (
+            "(SELECT json_group_array(json_array(id, name, slug)) FROM"
+            f" (SELECT t.id, t.name, t.slug FROM {items} AND i.object_id = NEW.id ORDER BY i.id))"
+        )
+        own = f"UPDATE {table} SET {TAG_LIST} = {tags_of_row} WHERE id = NEW.id"
+        ours_new, ours_old = (f"{row}.content_type_id = {content_type}" for row in ("NEW", "OLD"))
+        triggers = {
+            "": f"AFTER INSERT ON {table} BEGIN {own}; END",
+            "_written": f"AFTER UPDATE OF {TAG_LIST} ON {table} BEGIN {own}; END",
+            "_renamed": f"AFTER UPDATE OF name, slug ON taggit_tag BEGIN {renamed}; END",
+            "_insert": f"AFTER INSERT ON taggit_taggeditem WHEN {ours_new} BEGIN {touch} (NEW.object_id); END",
+            "_delete": f"AFTER DELETE ON taggit_taggeditem WHEN {ours_old} BEGIN {touch} (OLD.object_id); END",
+            "_update": f"AFTER UPDATE ON taggit_taggeditem WHEN {ours_old} OR {ours_new}"
+            f" BEGIN {touch} (OLD.object_id, NEW.object_id); END",
+        }
+        statements = []
+        for suffix, body in triggers.items():
+            statements += [
+                f"DROP TRIGGER IF EXISTS {table}_tag_list{suffix}",
+                f"CREATE TRIGGER {table}_tag_list{suffix} {body}",
+            ]
+    # Fill every row's list: its own trigger reads its tags.
     return [*statements, f"UPDATE {table} SET {TAG_LIST} = {TAG_LIST}"]
 
 

@@ -81,7 +81,7 @@ class Project(Publishable):
     cover_alt = models.CharField(max_length=250, blank=True, help_text="Describe the cover image for screen readers.")
     # The cover's WebP renditions, made once after it is uploaded (portfolio/renditions.py).
     cover_renditions = models.JSONField(editable=False, default=dict)
-    # Its tech tags in its own row, so a list of cards is one statement (portfolio.tags, keep_tag_list).
+    # Its tech tags in its own row, kept by database triggers, so a list of cards is one statement (portfolio/tags.py).
     tag_list = tag_list_field()
     featured = models.BooleanField(default=False, help_text="Show this project on the home page.")
     order = models.PositiveIntegerField(
