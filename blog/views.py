@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.core import signing
+from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404
@@ -14,7 +15,7 @@ from blog.related import RELATED_POSTS
 from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
 from portfolio.publishing import published_where
-from portfolio.rows import Rows, ordering
+from portfolio.rows import Rows, fetch_together, ordering
 from portfolio.twins import markdown_twin
 
 POSTS_PER_PAGE = 10
@@ -147,30 +148,39 @@ class PostDetailView(StaffSeesDraftsMixin, DetailView):
     queryset = Post.objects.select_related("category", "series", "citation").prefetch_related("tags")
     template_name = "blog/post_detail.html"
     context_object_name = "post"
+    nearby_posts = None  # fetched with the post for visitors; by post_page_context for staff
 
     def get_object(self, queryset=None):
         if self.request.user.is_staff:
             return super().get_object(queryset)
-        # Every visitor's first read of a post: one statement written once, not a query compiled each time.
+        # Every visitor's first read of a post: the post and the posts around it, one written statement.
         published, values = published_where()
-        posts = POST_PAGE_ROWS.fetch(f"WHERE t.slug = %s AND {published}", [self.kwargs["slug"], *values])
+        page, page_values = _page_post(f"t.slug = %s AND {published}", [self.kwargs["slug"], *values])
+        posts, self.nearby_posts = fetch_together(
+            [(POST_PAGE_ROWS, "WHERE t.id = (SELECT id FROM page)", []), (NEARBY_ROWS, *_nearby_tail())],
+            prefix=page,
+            prefix_params=page_values,
+        )
         if not posts:
             raise Http404("No such post.")
         Post.tags.prefetch(posts)
         return posts[0]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**post_page_context(self.object), **kwargs)
+        return super().get_context_data(**post_page_context(self.object, self.nearby_posts), **kwargs)
 
 
-def post_page_context(post):
-    """Previous/next, related posts and series navigation, all from one query whose cost doesn't grow.
+def post_page_context(post, nearby_posts=None):
+    """Previous/next, related posts and series navigation, from rows whose query's cost doesn't grow.
 
-    The query fetches, among live posts: the nearest older and newer ones (one index step each), the
-    posts of this one's series, and the related posts ranked when posts last changed (blog/related.py).
+    nearby_posts: what _nearby_tail() found for the post, if its statement already ran (the visitors'
+    post page fetches them with the post); otherwise they are fetched here, by the post's stored row.
     """
+    if nearby_posts is None:
+        page, page_values = _page_post("t.id = %s", [post.pk])
+        (nearby_posts,) = fetch_together([(NEARBY_ROWS, *_nearby_tail())], prefix=page, prefix_params=page_values)
     ranked_ids = [entry[0] for entry in post.related_ranking]
-    rows = [row for row in _nearby_posts(post, ranked_ids) if row.is_live]
+    rows = [row for row in nearby_posts if row.is_live]
     context = {"previous_post": None, "next_post": None, "related_posts": [], "series_posts": []}
     context["series_position"] = None
     if post.published_at:
@@ -213,39 +223,53 @@ def _when(post):
 
 # Written out rather than built with the ORM: building and compiling it took longer than the rest of a
 # cold post page's queries together (about 5 ms of 15, pyinstrument), and only its parameters change.
-# Each branch of the OR stays one index lookup; `id = (scalar subquery)`, not `IN`, keeps it so on
-# Postgres too. There is no liveness filter around the OR (one over all live posts would scan them):
-# the caller checks liveness on the few rows that come back.
 NEARBY_ROWS = Rows(
     Post,
     related=("category",),
     only=("title", "slug", "reading_time", "status", "published_at", "series", "series_order", "category"),
 )
-# The nearest live post on each side: published(until=…) has one upper bound, and ties on the publish
-# time are broken by id, as the lists order them (post_status_published_id_idx).
-OLDER_POST_SQL = """t.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
-    AND NOT (published_at = %s AND id >= %s) ORDER BY published_at DESC, id DESC LIMIT 1)"""
-NEWER_POST_SQL = """t.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
-    AND published_at >= %s AND NOT (published_at = %s AND id <= %s) ORDER BY published_at, id LIMIT 1)"""
+# The post a page shows, as stored, for the nearby posts' query to read: `which` picks its row from `t`.
+# `latest` is the newest publish time an older neighbour can have: the post's own, or now for a post not
+# live yet (NULL for a draft, which has no neighbours). One upper bound: given two, SQLite searched the
+# index from the first and filtered its way down to the second, a step per newer post.
+PAGE_POST = """WITH page AS (SELECT t.id, t.published_at, t.series_id, t.related_ranking,
+    CASE WHEN t.published_at > %s THEN %s ELSE t.published_at END AS latest FROM blog_post t WHERE {which})"""
 
 
-def _nearby_posts(post, ranked_ids):
-    """The ranked related posts, the nearest older and newer posts and the series' posts, live or not."""
-    branches, params = [], [post.pk]
-    if ranked_ids:
-        branches.append(f"t.id IN ({', '.join(['%s'] * len(ranked_ids))})")
-        params += ranked_ids
-    if post.published_at:
-        now, when = timezone.now(), post.published_at
-        published = Post.Status.PUBLISHED
-        branches += [OLDER_POST_SQL, NEWER_POST_SQL]
-        params += [published, min(when, now), when, post.pk, published, now, when, when, post.pk]
-    if post.series_id:
-        branches.append("t.series_id = %s")
-        params.append(post.series_id)
-    if not branches:
-        return []
-    return NEARBY_ROWS.fetch(f"WHERE t.id <> %s AND ({' OR '.join(branches)})", params)
+def _page_post(which, values):
+    """(PAGE_POST for the row `which` picks, its values)."""
+    now = timezone.now()
+    return PAGE_POST.format(which=which), [now, now, *values]
+
+
+# The ids of the page's ranked related posts, read from its JSON list of [id, score, time] entries. On
+# Postgres, `= ANY(ARRAY(…))` is worked out once and then read through the primary key like the other
+# branches: `IN (subquery)` inside the OR made it scan every post.
+RANKED_IDS = {
+    "postgresql": "t.id = ANY(ARRAY(SELECT (entry->>0)::bigint "
+    "FROM page, jsonb_array_elements(page.related_ranking) entry))",
+    "sqlite": "t.id IN (SELECT json_extract(entry.value, '$[0]') FROM page, json_each(page.related_ranking) entry)",
+}
+# The page's ranked related posts, its nearest older and newer live posts and its series' posts, live or
+# not: the caller checks liveness on the few rows that come back, as a liveness filter around the OR
+# would scan every live post. Each branch is one index lookup; `id = (scalar subquery)`, not `IN`, keeps
+# it so on Postgres too. Ties on the publish time are broken by id, as the lists order them
+# (post_status_published_id_idx).
+NEARBY_POSTS = """WHERE t.id <> (SELECT id FROM page) AND ({ranked}
+    OR t.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= (SELECT latest FROM page)
+        AND NOT (published_at = (SELECT published_at FROM page) AND id >= (SELECT id FROM page))
+        ORDER BY published_at DESC, id DESC LIMIT 1)
+    OR t.id = (SELECT id FROM blog_post WHERE status = %s AND published_at <= %s
+        AND published_at >= (SELECT published_at FROM page)
+        AND NOT (published_at = (SELECT published_at FROM page) AND id <= (SELECT id FROM page))
+        ORDER BY published_at, id LIMIT 1)
+    OR t.series_id = (SELECT series_id FROM page))"""
+
+
+def _nearby_tail():
+    """(the WHERE over `t`, its values) that finds the nearby posts of PAGE_POST's post."""
+    published = Post.Status.PUBLISHED
+    return NEARBY_POSTS.format(ranked=RANKED_IDS[connection.vendor]), [published, published, timezone.now()]
 
 
 def post_preview(request, token):

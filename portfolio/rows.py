@@ -37,32 +37,14 @@ class Rows:
             only = {*only, model._meta.pk.name}
             defer = [f.name for f in model._meta.concrete_fields if f.name not in only and f.attname not in only]
         self.defer = frozenset(defer)
-        self._selects = {}  # database -> (SELECT … FROM … joins, tables, converters)
+        # database alias -> (SELECT list, its typed NULLs, FROM with joins, width, tables, converters)
+        self._selects = {}
 
     def fetch(self, tail, params=(), *, using="default"):
         connection = connections[using]
-        if using not in self._selects:
-            self._selects[using] = self._build(connection)
-        select, tables, converters = self._selects[using]
-        params = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in params]
-        with connection.cursor() as cursor:
-            cursor.execute(f"{select} {tail}", params)
-            rows = cursor.fetchall()
-        objects = []
-        for row in rows:
-            values = list(row)
-            for index, column, functions in converters:
-                for function in functions:
-                    values[index] = function(values[index], column, connection)
-            names = tables[0][1]
-            obj = from_db(self.model, using, names, values[: len(names)])
-            start = len(names)
-            for model, names, field in tables[1:]:
-                related = values[start : start + len(names)]
-                start += len(names)
-                field.set_cached_value(obj, None if related[0] is None else from_db(model, using, names, related))
-            objects.append(obj)
-        return objects
+        columns, _, source, _ = self._shape(connection)
+        rows = _run(connection, f"SELECT {columns} FROM {source} {tail}", params)
+        return [self._instance(row, connection) for row in rows]
 
     def in_order(self, pks, where="", values=()):
         """The instances with these primary keys, in the order given, leaving out those missing or not
@@ -74,6 +56,29 @@ class Rows:
         tail = f"WHERE {condition}t.{column} IN ({', '.join(['%s'] * len(pks))})"
         found = {obj.pk: obj for obj in self.fetch(tail, [*values, *pks])}
         return [found[pk] for pk in pks if pk in found]
+
+    def _shape(self, connection):
+        """(the SELECT list, the same list's columns as typed NULLs, the FROM with its joins, how many
+        columns) on this database, built on first use."""
+        if connection.alias not in self._selects:
+            self._selects[connection.alias] = self._build(connection)
+        return self._selects[connection.alias][:4]
+
+    def _instance(self, values, connection):
+        """The instance (with its joined foreign keys cached) from one row of this shape's columns."""
+        tables, converters = self._selects[connection.alias][4:]
+        values = list(values)
+        for index, column, functions in converters:
+            for function in functions:
+                values[index] = function(values[index], column, connection)
+        using, names = connection.alias, tables[0][1]
+        obj = from_db(self.model, using, names, values[: len(names)])
+        start = len(names)
+        for model, names, field in tables[1:]:
+            related = values[start : start + len(names)]
+            start += len(names)
+            field.set_cached_value(obj, None if related[0] is None else from_db(model, using, names, related))
+        return obj
 
     def _build(self, connection):
         quote = connection.ops.quote_name
@@ -90,10 +95,47 @@ class Rows:
             # The primary key first: an empty nullable foreign key is a row of NULLs, told by its first column.
             related_fields = [target.pk, *(f for f in target.concrete_fields if f is not target.pk)]
             selected.append((field.related_model, related_fields, alias, field))
+        every = [f for _, fields, _, _ in selected for f in fields]
         columns = ", ".join(f"{alias}.{quote(f.column)}" for _, fields, alias, _ in selected for f in fields)
-        select = f"SELECT {columns} FROM {quote(meta.db_table)} t {' '.join(joins)}"
+        nulls = ", ".join(f"CAST(NULL AS {f.cast_db_type(connection)})" for f in every)
+        source = f"{quote(meta.db_table)} t {' '.join(joins)}"
         tables = [(model, [f.attname for f in fields], field) for model, fields, _, field in selected]
-        return select, tables, _converters([f for _, fields, _, _ in selected for f in fields], connection)
+        return columns, nulls, source, len(every), tables, _converters(every, connection)
+
+
+def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
+    """Rows of several shapes from one statement: `parts` is [(rows, tail, params), …], and the result is
+    one list of instances for each part, in the same order.
+
+    One round trip, not one per shape: a statement cost Postgres and psycopg about 0.13 ms however
+    little it read (0.09 ms of it in Python). The parts are the branches of a UNION ALL. Each part's
+    columns sit in positions of their own, NULL in every other part's, so no column has to take another
+    part's type, and a first column numbers the part. The NULLs are cast to their columns' types: Postgres
+    types a UNION's columns a branch at a time, and takes a column NULL in the first two branches as text.
+    `prefix` (a WITH clause, with `prefix_params`) comes before the first branch, and every tail may read
+    what it defines. A tail can't have its own ORDER BY or LIMIT.
+    """
+    connection = connections[using]
+    shapes = [rows._shape(connection) for rows, _, _ in parts]
+    widths = [width for _, _, _, width in shapes]
+    branches, params = [], list(prefix_params)
+    for number, ((_, tail, part_params), (columns, _, source, _)) in enumerate(zip(parts, shapes, strict=True)):
+        padded = ", ".join(shape[1] if other != number else columns for other, shape in enumerate(shapes))
+        branches.append(f"SELECT {number}, {padded} FROM {source} {tail}")
+        params += part_params
+    found = [[] for _ in parts]
+    for row in _run(connection, f"{prefix} {' UNION ALL '.join(branches)}", params):
+        number = row[0]
+        start = 1 + sum(widths[:number])
+        found[number].append(parts[number][0]._instance(row[start : start + widths[number]], connection))
+    return found
+
+
+def _run(connection, sql, params):
+    params = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def ordering(model):

@@ -8,10 +8,10 @@ import pytest
 from django.db.models import Model, prefetch_related_objects, signals
 from django.utils import timezone
 
-from blog.models import LIST_DEFERRED, Post
+from blog.models import LIST_DEFERRED, Category, Post
 from blog.tests.factories import make_category, make_draft, make_post, make_series
 from blog.views import LIST_ROWS, NEARBY_ROWS, POST_PAGE_ROWS, LivePosts, posts_for_lists
-from portfolio.rows import Rows, _plain_fields
+from portfolio.rows import Rows, _plain_fields, fetch_together
 from portfolio.tests.factories import make_publication
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +129,32 @@ class TestRows:
             "category_id",
         }
         assert loaded.category.name == post.category.name
+
+    def test_shapes_fetched_together_are_the_instances_each_shape_fetches_alone(self, django_assert_num_queries):
+        """Differently typed columns (a post's times and JSON, a category's text) in one statement."""
+        cited = make_post("Cited", series=make_series("Consensus"), citation=make_publication())
+        other = make_post("Other")
+        categories = Rows(Category)
+        page = "WITH page AS (SELECT t.id, t.category_id FROM blog_post t WHERE t.slug = %s)"
+        parts = [
+            (POST_PAGE_ROWS, "WHERE t.id = (SELECT id FROM page)", []),
+            (NEARBY_ROWS, "WHERE t.id <> (SELECT id FROM page) AND t.title = %s", ["Other"]),
+            (categories, "WHERE t.id = (SELECT category_id FROM page)", []),
+            (LIST_ROWS, "WHERE t.title = %s", ["Nothing is called this"]),
+        ]
+        with django_assert_num_queries(1):
+            posts, nearby, found_categories, nothing = fetch_together(parts, prefix=page, prefix_params=[cited.slug])
+            # Joined rows are cached on each part's instances, as a fetch of its own caches them.
+            joined = (posts[0].series.title, posts[0].citation.title, nearby[0].category.name)
+
+        (alone,) = POST_PAGE_ROWS.fetch("WHERE t.id = %s", [cited.pk])
+        assert _fields(posts[0]) == _fields(alone) and posts[0].get_deferred_fields() == set()
+        (nearby_alone,) = NEARBY_ROWS.fetch("WHERE t.id = %s", [other.pk])
+        assert nearby[0].__dict__.keys() == nearby_alone.__dict__.keys()  # the same fields left out
+        assert nearby[0].published_at == nearby_alone.published_at and nearby[0].title == "Other"
+        assert [category.name for category in found_categories] == [cited.category.name]
+        assert joined == ("Consensus", cited.citation.title, other.category.name)
+        assert nothing == []
 
     def test_datetimes_are_bound_as_the_orm_binds_them(self):
         # A time in another zone is the same moment: SQLite compares text, so it must be sent as UTC.
