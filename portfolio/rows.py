@@ -43,8 +43,7 @@ class Rows:
     def fetch(self, tail, params=(), *, using="default"):
         connection = connections[using]
         columns, _, source, _ = self._shape(connection)
-        rows = _run(connection, f"SELECT {columns} FROM {source} {tail}", params)
-        return [self._instance(row, connection) for row in rows]
+        return self._instances(_run(connection, f"SELECT {columns} FROM {source} {tail}", params), connection)
 
     def in_order(self, pks, where="", values=()):
         """The instances with these primary keys, in the order given, leaving out those missing or not
@@ -64,21 +63,24 @@ class Rows:
             self._selects[connection.alias] = self._build(connection)
         return self._selects[connection.alias][:4]
 
-    def _instance(self, values, connection):
-        """The instance (with its joined foreign keys cached) from one row of this shape's columns."""
-        tables, converters = self._selects[connection.alias][4:]
-        values = list(values)
-        for index, column, functions in converters:
-            for function in functions:
-                values[index] = function(values[index], column, connection)
-        using, names = connection.alias, tables[0][1]
-        obj = from_db(self.model, using, names, values[: len(names)])
-        start = len(names)
-        for model, names, field in tables[1:]:
-            related = values[start : start + len(names)]
-            start += len(names)
-            field.set_cached_value(obj, None if related[0] is None else from_db(model, using, names, related))
-        return obj
+    def _instances(self, rows, connection):
+        """The instances (with their joined foreign keys cached) from rows of this shape's columns."""
+        using, (tables, converters) = connection.alias, self._selects[connection.alias][4:]
+        objects = []
+        for row in rows:
+            values = list(row)
+            for index, column, functions in converters:
+                for function in functions:
+                    values[index] = function(values[index], column, connection)
+            names = tables[0][1]
+            obj = from_db(self.model, using, names, values[: len(names)])
+            start = len(names)
+            for model, names, field in tables[1:]:
+                related = values[start : start + len(names)]
+                start += len(names)
+                field.set_cached_value(obj, None if related[0] is None else from_db(model, using, names, related))
+            objects.append(obj)
+        return objects
 
     def _build(self, connection):
         quote = connection.ops.quote_name
@@ -123,12 +125,12 @@ def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
         padded = ", ".join(shape[1] if other != number else columns for other, shape in enumerate(shapes))
         branches.append(f"SELECT {number}, {padded} FROM {source} {tail}")
         params += part_params
-    found = [[] for _ in parts]
+    rows_by_part = [[] for _ in parts]
     for row in _run(connection, f"{prefix} {' UNION ALL '.join(branches)}", params):
         number = row[0]
         start = 1 + sum(widths[:number])
-        found[number].append(parts[number][0]._instance(row[start : start + widths[number]], connection))
-    return found
+        rows_by_part[number].append(row[start : start + widths[number]])
+    return [rows._instances(part_rows, connection) for (rows, _, _), part_rows in zip(parts, rows_by_part, strict=True)]
 
 
 def _run(connection, sql, params):
