@@ -16,9 +16,10 @@ few hundred posts should run on Postgres, as production does.
 Both rank only a window: the first WINDOW matches in the model's ordering (for posts, the newest 200).
 A common word on a large archive matches thousands of posts; ranking them all read every stored vector
 (about 100 ms at 10,000 posts), the newest 200 come through the published index in 1-1.5 ms. One query
-returns the window's ids, best first; the view pages them, and `Found.rows` fetches one page by id
-through the caller's `fetch` function (a written statement, portfolio/rows.py). On Postgres the window
-is a written statement too, and it also returns the query's parsed form, which the snippets mark.
+returns the window's ids, best first; the view pages them, and rows_together() fetches the page's rows
+by id, of every model searched, in one written statement (portfolio/rows.py), as each model's `Source`
+says. On Postgres the window is a written statement too, and it also returns the query's parsed form,
+which the snippets mark.
 
 Snippets are cut in Python from each shown row's `search_text` (the body as plain text stored on save, so
 never Markdown or HTML), only for the page shown: `ts_headline` parsed each row's whole text in SQL. The
@@ -41,7 +42,7 @@ from taggit.models import Tag
 
 from portfolio.markdown import CONTROL_CHARS
 from portfolio.publishing import published_where
-from portfolio.rows import ordering
+from portfolio.rows import Rows, fetch_together, ordering
 
 MAX_QUERY_LENGTH = 200
 # How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
@@ -59,13 +60,22 @@ WORD = re.compile(r"\w+")
 TSQUERY_TOKEN = re.compile(r"'((?:[^']|'')*)'|!|\(|\)")
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a search reads of one model: its rows as `rows` (portfolio/rows.py) loads them, with
+    `search_text` when they show snippets, and `pin(rows)` run on the rows shown (their tags, say)."""
+
+    rows: Rows
+    pin: Callable
+    snippets: bool = True
+
+
 @dataclass
 class Found:
-    """What a search found: the ids of its window of matches, best first, and how to fetch their rows."""
+    """What a search found: the ids of its window of matches, best first, and where their rows come from."""
 
-    fetch: Callable | None = None
+    source: Source | None = None
     query: str = ""
-    snippets: bool = True
     ids: list = field(default_factory=list)
     # More than `window` matched: `ids` ranks only the first `window` of them.
     has_more: bool = False
@@ -77,17 +87,41 @@ class Found:
         return len(self.ids)
 
     def rows(self, ids):
-        """The rows with these ids (say, a page of `self.ids`), in that order, through `fetch`.
+        """The rows with these ids (say, a page of `self.ids`): see rows_together()."""
+        (rows,) = rows_together([(self, ids)])
+        return rows
 
-        With `snippets`, each row gets `search_snippet`: safe HTML, the body text around the first hit
-        with each hit in <mark> and everything else escaped. Only the rows shown pay for it.
-        """
-        rows = self.fetch(ids) if ids else []
-        if self.snippets and rows:
-            hits = _hit_pattern(self.query, self.tsquery)
+
+def rows_together(pages):
+    """For each (found, ids) of `pages`, the published rows with those ids in that order (leaving out
+    any unpublished since the search), from one statement for them all (portfolio.rows.fetch_together).
+
+    Where the source shows snippets, each row gets `search_snippet`: safe HTML, the body text around the
+    first hit with each hit in <mark> and everything else escaped. Only the rows shown pay for it.
+    """
+    asked = [(found, ids) for found, ids in pages if found.source and ids]
+    published, values = published_where()
+    parts = [
+        (
+            found.source.rows,
+            f"WHERE {published} AND t.{found.source.rows.model._meta.pk.column} IN ({', '.join(['%s'] * len(ids))})",
+            [*values, *ids],
+        )
+        for found, ids in asked
+    ]
+    fetched = dict(zip((id(found) for found, _ in asked), fetch_together(parts) if parts else [], strict=True))
+    results = []
+    for found, ids in pages:
+        by_pk = {row.pk: row for row in fetched.get(id(found), [])}
+        rows = [by_pk[pk] for pk in ids if pk in by_pk]
+        if rows:
+            found.source.pin(rows)
+        if rows and found.source.snippets:
+            hits = _hit_pattern(found.query, found.tsquery)
             for row in rows:
                 row.search_snippet = highlight(_window(row.search_text, hits))
-        return rows
+        results.append(rows)
+    return results
 
 
 def clean_query(raw):
@@ -96,13 +130,12 @@ def clean_query(raw):
     return text[:MAX_QUERY_LENGTH].strip()
 
 
-def search(model, query, *, fetch, snippets=True):
-    """The published `model` rows matching `query`: a window of the first WINDOW matches in the model's
-    ordering, best first (Postgres: ts_rank; SQLite: title hits), ties in the model's ordering.
-
-    `fetch(ids)` returns the rows to show, in the order given, as the page shows them (with `search_text`
-    for snippets); `Found.rows` calls it for the page shown.
+def search(source, query):
+    """The published rows of `source`'s model matching `query`: a window of the first WINDOW matches in
+    the model's ordering, best first (Postgres: ts_rank; SQLite: title hits), ties in the model's ordering.
+    Their rows are fetched for the page shown: `Found.rows`, or rows_together() for several searches.
     """
+    model = source.rows.model
     query = clean_query(query)
     if not query:
         return Found()
@@ -114,9 +147,8 @@ def search(model, query, *, fetch, snippets=True):
     # A stable sort: equal scores keep the model's ordering.
     ranked = sorted(candidates[:WINDOW], key=lambda row: row[1], reverse=True)
     return Found(
-        fetch,
+        source,
         query,
-        snippets,
         ids=[pk for pk, _ in ranked],
         has_more=len(candidates) > WINDOW,
         window=WINDOW,

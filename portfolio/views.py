@@ -24,7 +24,7 @@ from portfolio import cards, resilience
 from portfolio.cache import PAGED, cache_public_page, per_content_version
 from portfolio.links import absolute_url
 from portfolio.models import FocusArea, Publication, SiteProfile, SocialLink
-from portfolio.search import MAX_QUERY_LENGTH, clean_query
+from portfolio.search import MAX_QUERY_LENGTH, clean_query, rows_together
 from projects.models import Project, featured_projects, tagged_projects
 from projects.search import search_projects
 
@@ -123,14 +123,16 @@ def search(request):
         post_matches, project_matches = search_posts(query), search_projects(query)
         # get_page, not page: a bad or stale page number shows a page rather than an error.
         page = Paginator(post_matches.ids, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+        # As on the tag page: projects are few, shown above the first page of posts.
+        shown_projects = project_matches.ids[:SEARCH_PROJECTS_SHOWN] if page.number == 1 else []
+        posts, projects = rows_together([(post_matches, page.object_list), (project_matches, shown_projects)])
         context |= {
             "post_matches": post_matches,
             "project_matches": project_matches,
-            "posts": post_matches.rows(page.object_list),
+            "posts": posts,
             "page_obj": page,
             "page_query": urlencode({"q": query}),
-            # As on the tag page: projects are few, shown above the first page of posts.
-            "projects": project_matches.rows(project_matches.ids[:SEARCH_PROJECTS_SHOWN]) if page.number == 1 else [],
+            "projects": projects,
         }
     return render(request, "portfolio/search.html", context)
 

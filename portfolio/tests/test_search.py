@@ -375,3 +375,10 @@ def test_a_visitor_searches_from_the_home_page(page, live_server, axe, screensho
     page.goto(live_server.url + "/search/?q=zeppelin")
     expect(page.get_by_text("Nothing matches “zeppelin”")).to_be_visible()
     assert axe() == []
+
+
+def test_the_posts_and_projects_a_search_shows_come_from_one_statement(count_queries):
+    make_many_posts(12, category=make_category(), tags=["Raft"])
+    make_project("Raft tool", tech=["Raft"])
+    # Each model's window of matches, then the page's posts and the projects shown together.
+    assert count_queries(SEARCH + "?q=raft") == 3
