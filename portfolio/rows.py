@@ -48,13 +48,14 @@ class Rows:
     def in_order(self, pks, where="", values=()):
         """The instances with these primary keys, in the order given, leaving out those missing or not
         meeting `where` (SQL over `t`, with its `values`)."""
-        if not pks:
-            return []
+        return ordered_as(pks, self.fetch(*self.pks_tail(pks, where, values))) if pks else []
+
+    def pks_tail(self, pks, where="", values=()):
+        """(the tail finding the rows with these primary keys that meet `where`, its values): for fetch()
+        or a part of fetch_together(); ordered_as() puts the instances in the keys' order."""
         condition = f"{where} AND " if where else ""
         column = self.model._meta.pk.column
-        tail = f"WHERE {condition}t.{column} IN ({', '.join(['%s'] * len(pks))})"
-        found = {obj.pk: obj for obj in self.fetch(tail, [*values, *pks])}
-        return [found[pk] for pk in pks if pk in found]
+        return f"WHERE {condition}t.{column} IN ({', '.join(['%s'] * len(pks))})", [*values, *pks]
 
     def _shape(self, connection):
         """(the SELECT list, the same list's columns as typed NULLs, the FROM with its joins, how many
@@ -131,6 +132,12 @@ def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
         start = 1 + sum(widths[:number])
         rows_by_part[number].append(row[start : start + widths[number]])
     return [rows._instances(part_rows, connection) for (rows, _, _), part_rows in zip(parts, rows_by_part, strict=True)]
+
+
+def ordered_as(pks, instances):
+    """The instances in the order of `pks`, leaving out keys with none."""
+    by_pk = {obj.pk: obj for obj in instances}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 def _run(connection, sql, params):

@@ -42,7 +42,7 @@ from taggit.models import Tag
 
 from portfolio.markdown import CONTROL_CHARS
 from portfolio.publishing import published_where
-from portfolio.rows import Rows, fetch_together, ordering
+from portfolio.rows import Rows, fetch_together, ordered_as, ordering
 
 MAX_QUERY_LENGTH = 200
 # How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
@@ -101,19 +101,11 @@ def rows_together(pages):
     """
     asked = [(found, ids) for found, ids in pages if found.source and ids]
     published, values = published_where()
-    parts = [
-        (
-            found.source.rows,
-            f"WHERE {published} AND t.{found.source.rows.model._meta.pk.column} IN ({', '.join(['%s'] * len(ids))})",
-            [*values, *ids],
-        )
-        for found, ids in asked
-    ]
-    fetched = dict(zip((id(found) for found, _ in asked), fetch_together(parts) if parts else [], strict=True))
+    parts = [(found.source.rows, *found.source.rows.pks_tail(ids, published, values)) for found, ids in asked]
+    fetched = iter(fetch_together(parts) if parts else [])
     results = []
     for found, ids in pages:
-        by_pk = {row.pk: row for row in fetched.get(id(found), [])}
-        rows = [by_pk[pk] for pk in ids if pk in by_pk]
+        rows = ordered_as(ids, next(fetched)) if found.source and ids else []
         if rows:
             found.source.pin(rows)
         if rows and found.source.snippets:
