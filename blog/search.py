@@ -6,7 +6,7 @@ from portfolio.search import Source, search
 
 # What the lists show, and the body as plain text, which the snippets quote; the tags from the rows.
 POST_RESULTS = Source(
-    Rows(Post, related=("category", "series"), only=(*LIST_FIELDS, "search_text")), Post.tags.prefetch
+    Rows(Post, related=("category", "series"), only=(*LIST_FIELDS, "search_text")), pin=Post.tags.prefetch
 )
 
 

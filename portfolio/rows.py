@@ -16,6 +16,7 @@ keep Postgres from reusing one plan for the prepared statement, and it plans eve
 from datetime import datetime
 from functools import cache
 from inspect import getattr_static
+from typing import NamedTuple
 
 from django.db import connection, connections
 from django.db.models import signals
@@ -37,13 +38,13 @@ class Rows:
             only = {*only, model._meta.pk.name}
             defer = [f.name for f in model._meta.concrete_fields if f.name not in only and f.attname not in only]
         self.defer = frozenset(defer)
-        # database alias -> (SELECT list, its typed NULLs, FROM with joins, width, tables, converters)
-        self._selects = {}
+        self._shapes = {}  # database alias -> Shape
 
     def fetch(self, tail, params=(), *, using="default"):
         connection = connections[using]
-        columns, _, source, _ = self._shape(connection)
-        return self._instances(_run(connection, f"SELECT {columns} FROM {source} {tail}", params), connection)
+        shape = self._shape(connection)
+        rows = _run(connection, f"SELECT {shape.columns} FROM {shape.source} {tail}", params)
+        return self._instances(rows, connection)
 
     def in_order(self, pks, where="", values=()):
         """The instances with these primary keys, in the order given, leaving out those missing or not
@@ -58,15 +59,15 @@ class Rows:
         return f"WHERE {condition}t.{column} IN ({', '.join(['%s'] * len(pks))})", [*values, *pks]
 
     def _shape(self, connection):
-        """(the SELECT list, the same list's columns as typed NULLs, the FROM with its joins, how many
-        columns) on this database, built on first use."""
-        if connection.alias not in self._selects:
-            self._selects[connection.alias] = self._build(connection)
-        return self._selects[connection.alias][:4]
+        """This shape's statement parts on this database, built on first use."""
+        if connection.alias not in self._shapes:
+            self._shapes[connection.alias] = self._build(connection)
+        return self._shapes[connection.alias]
 
     def _instances(self, rows, connection):
         """The instances (with their joined foreign keys cached) from rows of this shape's columns."""
-        using, (tables, converters) = connection.alias, self._selects[connection.alias][4:]
+        using, shape = connection.alias, self._shape(connection)
+        tables, converters = shape.tables, shape.converters
         objects = []
         for row in rows:
             values = list(row)
@@ -103,7 +104,18 @@ class Rows:
         nulls = ", ".join(f"CAST(NULL AS {f.cast_db_type(connection)})" for f in every)
         source = f"{quote(meta.db_table)} t {' '.join(joins)}"
         tables = [(model, [f.attname for f in fields], field) for model, fields, _, field in selected]
-        return columns, nulls, source, len(every), tables, _converters(every, connection)
+        return Shape(columns, nulls, source, len(every), tables, _converters(every, connection))
+
+
+class Shape(NamedTuple):
+    """A Rows' statement parts on one database."""
+
+    columns: str  # the SELECT list
+    nulls: str  # the same columns as NULLs of their types (portfolio.rows.fetch_together)
+    source: str  # FROM the table `t` with its joins
+    width: int  # how many columns
+    tables: list  # (model, attnames, foreign key or None) of the table and each join, in column order
+    converters: list  # (index, column, functions) for the columns the ORM would convert
 
 
 def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
@@ -120,11 +132,11 @@ def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
     """
     connection = connections[using]
     shapes = [rows._shape(connection) for rows, _, _ in parts]
-    widths = [width for _, _, _, width in shapes]
+    widths = [shape.width for shape in shapes]
     branches, params = [], list(prefix_params)
-    for number, ((_, tail, part_params), (columns, _, source, _)) in enumerate(zip(parts, shapes, strict=True)):
-        padded = ", ".join(shape[1] if other != number else columns for other, shape in enumerate(shapes))
-        branches.append(f"SELECT {number}, {padded} FROM {source} {tail}")
+    for number, ((_, tail, part_params), own) in enumerate(zip(parts, shapes, strict=True)):
+        padded = ", ".join(own.columns if other == number else shape.nulls for other, shape in enumerate(shapes))
+        branches.append(f"SELECT {number}, {padded} FROM {own.source} {tail}")
         params += part_params
     rows_by_part = [[] for _ in parts]
     for row in _run(connection, f"{prefix} {' UNION ALL '.join(branches)}", params):

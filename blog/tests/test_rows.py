@@ -156,6 +156,11 @@ class TestRows:
         assert joined == ("Consensus", cited.citation.title, other.category.name)
         assert nothing == []
 
+    def test_one_shape_can_be_two_parts(self):
+        first, second = make_post("First"), make_post("Second")
+        parts = [(NEARBY_ROWS, "WHERE t.id = %s", [first.pk]), (NEARBY_ROWS, "WHERE t.id = %s", [second.pk])]
+        assert [[post.title for post in part] for part in fetch_together(parts)] == [["First"], ["Second"]]
+
     def test_datetimes_are_bound_as_the_orm_binds_them(self):
         # A time in another zone is the same moment: SQLite compares text, so it must be sent as UTC.
         cutoff = (timezone.now() - timedelta(days=5)).astimezone(ZoneInfo("Asia/Tokyo"))
