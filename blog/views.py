@@ -15,7 +15,7 @@ from blog.related import RELATED_POSTS
 from portfolio.cache import per_content_version
 from portfolio.mixins import StaffSeesDraftsMixin
 from portfolio.publishing import published_where
-from portfolio.rows import Rows, fetch_together, ordering
+from portfolio.rows import Part, Rows, fetch_together, ordering
 from portfolio.twins import markdown_twin
 
 POSTS_PER_PAGE = 10
@@ -56,6 +56,14 @@ class LivePosts:
         posts = LIST_ROWS.fetch(f"{tail} {NEWEST_FIRST} LIMIT {int(stop - start)} OFFSET {int(start)}", values)
         Post.tags.prefetch(posts)
         return posts
+
+
+def newest_posts_part(count):
+    """The `count` newest live posts, as the lists show them: a Part (portfolio/rows.py), for a page that
+    fetches them in one statement with other rows (home)."""
+    published, values = published_where()
+    newest = f"SELECT t.id FROM {Post._meta.db_table} t WHERE {published} {NEWEST_FIRST} LIMIT {int(count)}"
+    return Part(LIST_ROWS, f"WHERE t.id IN ({newest})", values, order=ordering(Post), pin=Post.tags.prefetch)
 
 
 def posts_for_lists(pks):

@@ -13,6 +13,7 @@ LIMIT or OFFSET the code chooses (a page's size and start) as literal integers: 
 keep Postgres from reusing one plan for the prepared statement, and it plans every run again.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from inspect import getattr_static
@@ -118,32 +119,55 @@ class Shape(NamedTuple):
     converters: list  # (index, column, functions) for the columns the ORM would convert
 
 
+class Part(NamedTuple):
+    """One part of fetch_together(): the rows of `rows`' shape that `tail` (a WHERE over `t`, with its
+    `params`) finds, in the `order` given (an ORDER BY list over `t`; by default, any order), with
+    `pin(instances)` run on them when there are any (their tags, say)."""
+
+    rows: Rows
+    tail: str
+    params: list
+    order: str = ""
+    pin: Callable | None = None
+
+
 def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
-    """Rows of several shapes from one statement: `parts` is [(rows, tail, params), …], and the result is
-    one list of instances for each part, in the same order.
+    """Rows of several shapes from one statement: `parts` is [Part(rows, tail, params, order), …] (or
+    plain tuples), and the result is one list of instances for each part, in the same order.
 
     One round trip, not one per shape: a statement cost Postgres and psycopg about 0.13 ms however
     little it read (0.09 ms of it in Python). The parts are the branches of a UNION ALL. Each part's
     columns sit in positions of their own, NULL in every other part's, so no column has to take another
     part's type, and a first column numbers the part. The NULLs are cast to their columns' types: Postgres
     types a UNION's columns a branch at a time, and takes a column NULL in the first two branches as text.
+    A part's `order` numbers its rows (ROW_NUMBER) in a second column, which orders the whole result.
     `prefix` (a WITH clause, with `prefix_params`) comes before the first branch, and every tail may read
-    what it defines. A tail can't have its own ORDER BY or LIMIT.
+    what it defines. A tail can't have its own ORDER BY or LIMIT: to take a part's first few rows, pick
+    their ids in a subquery (`WHERE t.id IN (SELECT … ORDER BY … LIMIT 3)`).
     """
     connection = connections[using]
-    shapes = [rows._shape(connection) for rows, _, _ in parts]
+    parts = [Part(*part) for part in parts]
+    shapes = [part.rows._shape(connection) for part in parts]
     widths = [shape.width for shape in shapes]
     branches, params = [], list(prefix_params)
-    for number, ((_, tail, part_params), own) in enumerate(zip(parts, shapes, strict=True)):
+    for number, (part, own) in enumerate(zip(parts, shapes, strict=True)):
         padded = ", ".join(own.columns if other == number else shape.nulls for other, shape in enumerate(shapes))
-        branches.append(f"SELECT {number}, {padded} FROM {own.source} {tail}")
-        params += part_params
+        rank = f"ROW_NUMBER() OVER (ORDER BY {part.order})" if part.order else "0"
+        branches.append(f"SELECT {number}, {rank}, {padded} FROM {own.source} {part.tail}")
+        params += part.params
+    ordered = " ORDER BY 1, 2" if any(part.order for part in parts) else ""
     rows_by_part = [[] for _ in parts]
-    for row in _run(connection, f"{prefix} {' UNION ALL '.join(branches)}", params):
+    for row in _run(connection, f"{prefix} {' UNION ALL '.join(branches)}{ordered}", params):
         number = row[0]
-        start = 1 + sum(widths[:number])
+        start = 2 + sum(widths[:number])
         rows_by_part[number].append(row[start : start + widths[number]])
-    return [rows._instances(part_rows, connection) for (rows, _, _), part_rows in zip(parts, rows_by_part, strict=True)]
+    fetched = []
+    for part, part_rows in zip(parts, rows_by_part, strict=True):
+        instances = part.rows._instances(part_rows, connection)
+        if part.pin and instances:
+            part.pin(instances)
+        fetched.append(instances)
+    return fetched
 
 
 def ordered_as(pks, instances):

@@ -42,7 +42,7 @@ from taggit.models import Tag
 
 from portfolio.markdown import CONTROL_CHARS
 from portfolio.publishing import published_where
-from portfolio.rows import Rows, fetch_together, ordered_as, ordering
+from portfolio.rows import Part, Rows, fetch_together, ordered_as, ordering
 
 MAX_QUERY_LENGTH = 200
 # How many matches a search ranks: the first in the model's ordering (for posts, the newest). A common
@@ -101,13 +101,14 @@ def rows_together(pages):
     """
     asked = [(found, ids) for found, ids in pages if found.source and ids]
     published, values = published_where()
-    parts = [(found.source.rows, *found.source.rows.pks_tail(ids, published, values)) for found, ids in asked]
+    parts = [
+        Part(found.source.rows, *found.source.rows.pks_tail(ids, published, values), pin=found.source.pin)
+        for found, ids in asked
+    ]
     fetched = iter(fetch_together(parts) if parts else [])
     results = []
     for found, ids in pages:
         rows = ordered_as(ids, next(fetched)) if found.source and ids else []
-        if rows:
-            found.source.pin(rows)
         if rows and found.source.snippets:
             hits = _hit_pattern(found.query, found.tsquery)
             for row in rows:

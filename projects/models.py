@@ -15,7 +15,7 @@ from portfolio.cards import Card
 from portfolio.markdown import validate_renderable
 from portfolio.models import web_url
 from portfolio.publishing import Publishable, PublishableQuerySet, published_where
-from portfolio.rows import Rows, ordering
+from portfolio.rows import Part, Rows, ordering
 from portfolio.tags import NormalisedTagManager, pinned_tags, tag_list_field
 
 # What no project card shows: left out of every card's query.
@@ -195,12 +195,12 @@ CARD_ROWS = Rows(Project, only=CARD_FIELDS)
 OWNERS_ORDER = f"ORDER BY {ordering(Project)}"
 
 
-def featured_projects():
-    """Published projects picked for the home page, in the owner's order, as cards show them."""
+def featured_projects_part():
+    """Published projects picked for the home page, in the owner's order, as cards show them: a Part
+    (portfolio/rows.py), which home fetches in one statement with its posts."""
     published, values = published_where()
-    projects = CARD_ROWS.fetch(f"WHERE t.featured = %s AND {published} {OWNERS_ORDER}", [True, *values])
-    Project.tech.prefetch(projects)
-    return projects
+    featured = f"WHERE t.featured = %s AND {published}"
+    return Part(CARD_ROWS, featured, [True, *values], order=ordering(Project), pin=Project.tech.prefetch)
 
 
 def tagged_projects(slug):

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from blog.models import LIST_DEFERRED, Category, Post
 from blog.tests.factories import make_category, make_draft, make_post, make_series
-from blog.views import LIST_ROWS, NEARBY_ROWS, POST_PAGE_ROWS, LivePosts, posts_for_lists
-from portfolio.rows import Rows, _plain_fields, fetch_together
+from blog.views import LIST_ROWS, NEARBY_ROWS, POST_PAGE_ROWS, LivePosts, newest_posts_part, posts_for_lists
+from portfolio.rows import Part, Rows, _plain_fields, fetch_together
 from portfolio.tests.factories import make_publication
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +160,48 @@ class TestRows:
         first, second = make_post("First"), make_post("Second")
         parts = [(NEARBY_ROWS, "WHERE t.id = %s", [first.pk]), (NEARBY_ROWS, "WHERE t.id = %s", [second.pk])]
         assert [[post.title for post in part] for part in fetch_together(parts)] == [["First"], ["Second"]]
+
+    def test_each_part_comes_back_in_its_own_order(self):
+        """A part's `order` orders its rows whatever order they were written or stored in."""
+        for title in ["Bravo", "Delta", "Alpha", "Charlie"]:
+            make_post(title)
+        titles = ["Alpha", "Bravo", "Charlie", "Delta"]
+        parts = [
+            Part(NEARBY_ROWS, "WHERE t.title IN (%s, %s, %s, %s)", titles, order="t.title"),
+            Part(NEARBY_ROWS, "WHERE t.title IN (%s, %s, %s, %s)", titles, order="t.title DESC"),
+            Part(Rows(Category), "WHERE t.id IN (SELECT category_id FROM blog_post)", [], order="t.id DESC"),
+        ]
+        by_title, by_title_reversed, categories = fetch_together(parts)
+        assert [post.title for post in by_title] == titles
+        assert [post.title for post in by_title_reversed] == titles[::-1]
+        assert [category.pk for category in categories] == sorted((c.pk for c in categories), reverse=True)
+
+    def test_a_parts_pin_runs_on_its_instances_when_there_are_any(self):
+        post = make_post(tags=["Raft"])
+        pinned = []
+        parts = [
+            Part(LIST_ROWS, "WHERE t.id = %s", [post.pk], pin=pinned.append),
+            Part(LIST_ROWS, "WHERE t.id = %s", [0], pin=pinned.append),  # no rows: nothing to pin
+        ]
+        (found, nothing) = fetch_together(parts)
+        assert pinned == [found] and nothing == []
+
+    def test_the_newest_posts_part_is_the_lists_first_rows_with_their_tags(self, django_assert_num_queries):
+        now = timezone.now()
+        older = make_post("Older", published_at=now - timedelta(days=3))
+        # The same moment: the lists put the later id first, and so must this part.
+        tied_first, tied_second = (make_post(title, published_at=now - timedelta(days=1)) for title in "AB")
+        newest = make_post("Newest", tags=["Raft"], published_at=now - timedelta(hours=1))
+        make_post("Scheduled", published_at="future")
+        make_draft("Draft")
+        make_post("Oldest", published_at=now - timedelta(days=9))
+
+        with django_assert_num_queries(1):
+            (posts,) = fetch_together([newest_posts_part(4)])
+            tags = [tag.name for tag in posts[0].tags.all()]  # pinned: read from the row, no query
+        assert posts == [newest, tied_second, tied_first, older] == list(LivePosts()[0:4])
+        assert tags == ["Raft"]
+        assert posts[0].get_deferred_fields() == LivePosts()[0:1][0].get_deferred_fields()
 
     def test_datetimes_are_bound_as_the_orm_binds_them(self):
         # A time in another zone is the same moment: SQLite compares text, so it must be sent as UTC.

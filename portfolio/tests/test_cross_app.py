@@ -100,3 +100,12 @@ def test_a_project_page_links_to_the_contact_form_about_that_project(client):
     contact = reverse("contact:contact_form")
     assert f'href="{contact}?about=raft-store">Questions about this? Write to me</a>' in html
     assert client.get(contact, {"about": "raft-store"}).context["about"].title == "Raft Store"
+
+
+def test_home_reads_its_recent_posts_and_featured_projects_in_one_statement(count_queries, settings):
+    # In memory, so the database cache's own queries don't count.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    for _ in range(5):
+        make_post(tags=["Raft"])
+        make_project(featured=True, tech=["Go"])
+    assert count_queries(reverse("home")) == 1

@@ -7,7 +7,8 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog.models import Post
-from projects.models import Project, featured_projects, tagged_projects
+from portfolio.rows import fetch_together
+from projects.models import Project, featured_projects_part, tagged_projects
 from projects.sitemaps import ProjectSitemap
 from projects.tests.factories import make_project
 
@@ -27,8 +28,9 @@ def test_featured_is_published_and_featured_in_the_owners_order():
     tied = make_project(featured=True, order=1, tech=["Rust", "Go"])  # the same order: the older one first
     make_project(featured=True, order=0, status=Project.Status.DRAFT)
     make_project(featured=True, order=0, published_at=timezone.now() + datetime.timedelta(days=1))  # scheduled
-    assert featured_projects() == [first, tied, third]
-    assert [tag.name for tag in featured_projects()[1].tech.all()] == ["Rust", "Go"]
+    (featured,) = fetch_together([featured_projects_part()])
+    assert featured == [first, tied, third]
+    assert [tag.name for tag in featured[1].tech.all()] == ["Rust", "Go"]
 
 
 def test_tagged_projects_are_the_published_ones_with_the_tech_in_the_owners_order():

@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
 
+from portfolio.rows import fetch_together
 from portfolio.seed import load_seed
-from projects.models import Project, featured_projects
+from projects.models import Project, featured_projects_part
 from projects.seed import seed_projects
 
 pytestmark = pytest.mark.django_db
@@ -10,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_seed_adds_the_three_projects_featured_in_the_seeds_order_with_their_tech():
     assert seed_projects(load_seed()) == {"projects": 3}
-    projects = featured_projects()
+    (projects,) = fetch_together([featured_projects_part()])
     assert [p.title for p in projects] == ["UI-Navigator Agent", "ResumeSnap", "Gandom Bakery Platform"]
     assert [tag.name for tag in projects[0].tech.all()] == ["Agentic AI", "LangGraph", "Browser Automation", "LLM"]
     assert [tag.name for tag in projects[1].tech.all()] == ["NLP", "SpaCy", "Gemini", "FastAPI", "Azure"]
