@@ -165,7 +165,7 @@ class PostDetailView(StaffSeesDraftsMixin, DetailView):
         published, values = published_where()
         page, page_values = _page_post(f"t.slug = %s AND {published}", [self.kwargs["slug"], *values])
         posts, self.nearby_posts = fetch_together(
-            [(POST_PAGE_ROWS, "WHERE t.id = (SELECT id FROM page)", []), (NEARBY_ROWS, *_nearby_tail())],
+            [Part(POST_PAGE_ROWS, "WHERE t.id = (SELECT id FROM page)", []), Part(NEARBY_ROWS, *_nearby_tail())],
             prefix=page,
             prefix_params=page_values,
         )
@@ -186,7 +186,7 @@ def post_page_context(post, nearby_posts=None):
     """
     if nearby_posts is None:
         page, page_values = _page_post("t.id = %s", [post.pk])
-        (nearby_posts,) = fetch_together([(NEARBY_ROWS, *_nearby_tail())], prefix=page, prefix_params=page_values)
+        (nearby_posts,) = fetch_together([Part(NEARBY_ROWS, *_nearby_tail())], prefix=page, prefix_params=page_values)
     ranked_ids = [entry[0] for entry in post.related_ranking]
     rows = [row for row in nearby_posts if row.is_live]
     context = {"previous_post": None, "next_post": None, "related_posts": [], "series_posts": []}

@@ -132,8 +132,8 @@ class Part(NamedTuple):
 
 
 def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
-    """Rows of several shapes from one statement: `parts` is [Part(rows, tail, params, order), …] (or
-    plain tuples), and the result is one list of instances for each part, in the same order.
+    """Rows of several shapes from one statement: `parts` is [Part(…), …], and the result is one list of
+    instances for each part, in the same order.
 
     One round trip, not one per shape: a statement cost Postgres and psycopg about 0.13 ms however
     little it read (0.09 ms of it in Python). The parts are the branches of a UNION ALL. Each part's
@@ -146,7 +146,6 @@ def fetch_together(parts, *, prefix="", prefix_params=(), using="default"):
     their ids in a subquery (`WHERE t.id IN (SELECT … ORDER BY … LIMIT 3)`).
     """
     connection = connections[using]
-    parts = [Part(*part) for part in parts]
     shapes = [part.rows._shape(connection) for part in parts]
     widths = [shape.width for shape in shapes]
     branches, params = [], list(prefix_params)

@@ -137,10 +137,10 @@ class TestRows:
         categories = Rows(Category)
         page = "WITH page AS (SELECT t.id, t.category_id FROM blog_post t WHERE t.slug = %s)"
         parts = [
-            (POST_PAGE_ROWS, "WHERE t.id = (SELECT id FROM page)", []),
-            (NEARBY_ROWS, "WHERE t.id <> (SELECT id FROM page) AND t.title = %s", ["Other"]),
-            (categories, "WHERE t.id = (SELECT category_id FROM page)", []),
-            (LIST_ROWS, "WHERE t.title = %s", ["Nothing is called this"]),
+            Part(POST_PAGE_ROWS, "WHERE t.id = (SELECT id FROM page)", []),
+            Part(NEARBY_ROWS, "WHERE t.id <> (SELECT id FROM page) AND t.title = %s", ["Other"]),
+            Part(categories, "WHERE t.id = (SELECT category_id FROM page)", []),
+            Part(LIST_ROWS, "WHERE t.title = %s", ["Nothing is called this"]),
         ]
         with django_assert_num_queries(1):
             posts, nearby, found_categories, nothing = fetch_together(parts, prefix=page, prefix_params=[cited.slug])
@@ -158,7 +158,7 @@ class TestRows:
 
     def test_one_shape_can_be_two_parts(self):
         first, second = make_post("First"), make_post("Second")
-        parts = [(NEARBY_ROWS, "WHERE t.id = %s", [first.pk]), (NEARBY_ROWS, "WHERE t.id = %s", [second.pk])]
+        parts = [Part(NEARBY_ROWS, "WHERE t.id = %s", [first.pk]), Part(NEARBY_ROWS, "WHERE t.id = %s", [second.pk])]
         assert [[post.title for post in part] for part in fetch_together(parts)] == [["First"], ["Second"]]
 
     def test_each_part_comes_back_in_its_own_order(self):
